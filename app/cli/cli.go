@@ -1,0 +1,89 @@
+// Package cli implements Hookscope's subcommands. main.go only dispatches.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes (DESIGN.md): 0 done, 1 a negative answer, 2 usage or store
+// errors.
+const (
+	ExitOK       = 0
+	ExitNegative = 1
+	ExitError    = 2
+)
+
+// Env is where a command reads and writes.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Signals delivers SIGINT/SIGTERM to `serve`; nil means never.
+	Signals <-chan struct{}
+}
+
+type command struct {
+	name, synopsis string
+	run            func(env Env, args []string) (int, error)
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve [--listen ADDR] [--db PATH] [--max-body SIZE]   headless capture", runServe},
+		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
+		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
+	}
+}
+
+// IsCommand reports whether args name a subcommand (else the window opens).
+func IsCommand(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		return true
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs one subcommand and returns its exit code. Errors are printed to
+// stderr as one sentence.
+func Run(env Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(env.Stdout, Usage())
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		code, err := c.run(env, args[1:])
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "hookscope "+c.name+": "+oneLine(err))
+			if code == ExitOK {
+				code = ExitError
+			}
+		}
+		return code
+	}
+	fmt.Fprintf(env.Stderr, "hookscope: unknown command %q (try hookscope help)\n", args[0])
+	return ExitError
+}
+
+// Usage lists the commands.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString("Hookscope: a local webhook inspector.\n\nUsage:\n  hookscope [--listen ADDR] [--db PATH] [--max-body SIZE]   open the window\n")
+	for _, c := range commands() {
+		b.WriteString("  hookscope " + c.synopsis + "\n")
+	}
+	b.WriteString("\nThe database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n")
+	return b.String()
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

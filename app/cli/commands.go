@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hookscope/app"
+	"hookscope/capture"
+	"hookscope/storage"
+)
+
+// storeFlags adds --db to fs.
+func storeFlags(fs *flag.FlagSet) *string {
+	return fs.String("db", app.DefaultDBPath(), "database file")
+}
+
+// WindowOptions are the flags the window takes.
+type WindowOptions struct {
+	Config app.Config
+}
+
+// ParseWindowFlags reads the window's flags: --listen, --db, --max-body.
+func ParseWindowFlags(args []string) (WindowOptions, error) {
+	fs := flag.NewFlagSet("hookscope", flag.ContinueOnError)
+	cfg := listenFlags(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return WindowOptions{}, err
+	}
+	if len(rest) > 0 {
+		return WindowOptions{}, usagef("unknown command %q (try hookscope help)", rest[0])
+	}
+	return WindowOptions{Config: cfg()}, nil
+}
+
+func listenFlags(fs *flag.FlagSet) func() app.Config {
+	listen := fs.String("listen", capture.DefaultAddr, "address to capture on")
+	db := storeFlags(fs)
+	maxBody := ByteSize(capture.DefaultMaxBody)
+	fs.Var(&maxBody, "max-body", "bytes of each body to store")
+	return func() app.Config { return app.Config{DBPath: *db, Listen: *listen, MaxBody: int64(maxBody)} }
+}
+
+func runServe(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg := listenFlags(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) > 0 {
+		return ExitError, usagef("serve takes no arguments, got %q", rest[0])
+	}
+	core, err := app.Open(cfg())
+	if err != nil {
+		return ExitError, err
+	}
+	defer core.Close()
+	if err := core.StartListener(""); err != nil {
+		return ExitError, err
+	}
+	fmt.Fprintln(env.Stdout, "listening on "+core.ListenerURL())
+	if env.Signals != nil {
+		<-env.Signals
+	} else {
+		select {}
+	}
+	// Close lets in-flight requests finish (bounded) and closes the store.
+	return ExitOK, core.Close()
+}
+
+// openStore opens the database for a one-shot command.
+func openStore(path string) (*storage.Store, error) {
+	return storage.Open(path, storage.Options{})
+}
+
+func runList(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	db := storeFlags(fs)
+	asJSON := fs.Bool("json", false, "JSON Lines")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) > 0 {
+		return ExitError, usagef("list takes no arguments, got %q", rest[0])
+	}
+	st, err := openStore(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer st.Close()
+	out := bufio.NewWriter(env.Stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	// Page through so a huge store streams instead of loading at once.
+	for after := uint64(0); ; {
+		page, err := st.Summaries(after, 1000)
+		if err != nil {
+			return ExitError, err
+		}
+		for _, s := range page {
+			if *asJSON {
+				enc.Encode(app.NewSummaryJSON(s))
+			} else {
+				fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
+					s.Method, s.Path, app.HumanSize(s.OriginalSize), s.ContentType)
+			}
+		}
+		if len(page) < 1000 {
+			return ExitOK, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+func parseID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, usagef("%q is not a request ID (IDs are positive numbers, see hookscope list)", s)
+	}
+	return id, nil
+}
+
+func runShow(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	db := storeFlags(fs)
+	asJSON := fs.Bool("json", false, "one JSON object")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) != 1 {
+		return ExitError, usagef("show takes one request ID")
+	}
+	id, err := parseID(rest[0])
+	if err != nil {
+		return ExitError, err
+	}
+	st, err := openStore(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer st.Close()
+	rec, err := st.Get(id)
+	if err != nil {
+		return ExitError, err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		return ExitOK, enc.Encode(app.NewRequestJSON(rec))
+	}
+	writeHuman(env, rec)
+	return ExitOK, nil
+}
+
+func writeHuman(env Env, rec *storage.Record) {
+	w := bufio.NewWriter(env.Stdout)
+	defer w.Flush()
+	fmt.Fprintf(w, "#%d  %s  from %s\n", rec.ID, rec.ReceivedAt.Local().Format(time.RFC3339Nano), rec.RemoteAddr)
+	target := rec.Path
+	if rec.RawQuery != "" {
+		target += "?" + rec.RawQuery
+	}
+	fmt.Fprintf(w, "%s %s %s\nHost: %s\n", rec.Method, target, rec.Proto, rec.Host)
+	names := make([]string, 0, len(rec.Header))
+	for name := range rec.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range rec.Header[name] {
+			fmt.Fprintf(w, "%s: %s\n", name, v)
+		}
+	}
+	fmt.Fprintln(w)
+	switch {
+	case len(rec.Body) == 0:
+	case utf8.Valid(rec.Body) && !strings.ContainsRune(string(rec.Body), 0):
+		w.Write(rec.Body)
+		if rec.Body[len(rec.Body)-1] != '\n' {
+			fmt.Fprintln(w)
+		}
+	default:
+		fmt.Fprintf(w, "[binary body, %s; use --json for its bytes]\n", app.HumanSize(rec.BodySize))
+	}
+	if rec.Truncated {
+		fmt.Fprintf(w, "[body cut at %s of %s]\n", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+	}
+}
+

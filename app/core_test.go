@@ -1,0 +1,163 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"hookscope/capture"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func openCore(t *testing.T) *Core {
+	t.Helper()
+	c, err := Open(Config{DBPath: filepath.Join(t.TempDir(), "core.db"), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func post(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", strings.NewReader("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestCaptureWakesSubscriberAndCoalesces(t *testing.T) {
+	c := openCore(t)
+	sub := c.Subscribe()
+	defer sub.Close()
+	if err := c.StartListener(""); err != nil {
+		t.Fatal(err)
+	}
+	<-sub.C
+	if got := sub.Take(); got&ListenerChanged == 0 {
+		t.Fatalf("start not announced: %b", got)
+	}
+	for range 20 {
+		post(t, c.ListenerURL()+"/x")
+	}
+	select {
+	case <-sub.C:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wake-up after captures")
+	}
+	if got := sub.Take(); got != Added {
+		t.Fatalf("got %b, want Added", got)
+	}
+	// Twenty captures while nobody read: at most one wake-up is pending.
+	select {
+	case <-sub.C:
+		t.Fatal("more than one wake-up queued")
+	default:
+	}
+	ids, _ := c.IDs()
+	if len(ids) != 20 {
+		t.Fatalf("%d stored", len(ids))
+	}
+}
+
+func TestSlowSubscriberNeverBlocksCapture(t *testing.T) {
+	c := openCore(t)
+	sub := c.Subscribe() // never read
+	defer sub.Close()
+	c.StartListener("")
+	done := make(chan struct{})
+	go func() {
+		for range 50 {
+			post(t, c.ListenerURL()+"/y")
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("captures blocked behind a subscriber that does not read")
+	}
+}
+
+func TestListenerStopStartAndMove(t *testing.T) {
+	c := openCore(t)
+	if err := c.StartListener(""); err != nil {
+		t.Fatal(err)
+	}
+	first := c.ListenerURL()
+	c.StopListener()
+	if c.ListenerURL() != "" {
+		t.Fatal("still listening after stop")
+	}
+	if _, err := http.Get(first); err == nil {
+		t.Fatal("old address still answers")
+	}
+	if err := c.StartListener("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	post(t, c.ListenerURL()+"/moved")
+	// Moving to a taken port keeps the current listener running.
+	blocker, _ := capture.Start(c.store, capture.Config{Addr: "127.0.0.1:0"})
+	defer shutdown(blocker)
+	err := c.StartListener(blocker.Addr())
+	if !errors.Is(err, capture.ErrAddrInUse) {
+		t.Fatalf("got %v", err)
+	}
+	post(t, c.ListenerURL()+"/still")
+}
+
+func TestDeleteAndClearAnnounceReset(t *testing.T) {
+	c := openCore(t)
+	c.StartListener("")
+	post(t, c.ListenerURL()+"/a")
+	post(t, c.ListenerURL()+"/b")
+	sub := c.Subscribe()
+	defer sub.Close()
+	if err := c.Delete(1); err != nil {
+		t.Fatal(err)
+	}
+	<-sub.C
+	if sub.Take()&Reset == 0 {
+		t.Fatal("delete not announced")
+	}
+	c.Clear()
+	<-sub.C
+	if sub.Take()&Reset == 0 {
+		t.Fatal("clear not announced")
+	}
+	if ids, _ := c.IDs(); len(ids) != 0 {
+		t.Fatalf("left %v", ids)
+	}
+}
+
+func TestQueryPairsKeepOrderAndRepeats(t *testing.T) {
+	got := QueryPairs("b=2&a=1&a=%E2%9C%93&flag&bad=%zz")
+	want := []Pair{{"b", "2"}, {"a", "1"}, {"a", "✓"}, {"flag", ""}, {"bad", "%zz"}}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pair %d: %v want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestHumanSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 10 << 20: "10.0 MiB"} {
+		if got := HumanSize(n); got != want {
+			t.Errorf("%d: %q want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"time"
+
+	"hookscope/storage"
+)
+
+// FullURL is the URL the sender addressed, rebuilt from what was captured.
+func FullURL(rec *storage.Record) string {
+	u := "http://" + rec.Host + rec.Path
+	if rec.Path == "*" {
+		u = "http://" + rec.Host
+	}
+	if rec.RawQuery != "" {
+		u += "?" + rec.RawQuery
+	}
+	return u
+}
+
+// RequestJSON is the stable shape of `show --json` (see DESIGN.md): add
+// fields freely, never rename.
+type RequestJSON struct {
+	ID           uint64      `json:"id"`
+	ReceivedAt   string      `json:"received_at"`
+	Method       string      `json:"method"`
+	Path         string      `json:"path"`
+	Query        string      `json:"query"`
+	Proto        string      `json:"proto"`
+	Host         string      `json:"host"`
+	RemoteAddr   string      `json:"remote_addr"`
+	Headers      http.Header `json:"headers"`
+	BodyBase64   string      `json:"body_base64"`
+	BodySize     int64       `json:"body_size"`
+	OriginalSize int64       `json:"original_size"`
+	Truncated    bool        `json:"truncated"`
+	ContentType  string      `json:"content_type"`
+	Status       int         `json:"status,omitempty"`
+}
+
+// SummaryJSON is the stable shape of one `list --json` line.
+type SummaryJSON struct {
+	ID           uint64 `json:"id"`
+	ReceivedAt   string `json:"received_at"`
+	Method       string `json:"method"`
+	Path         string `json:"path"`
+	BodySize     int64  `json:"body_size"`
+	ContentType  string `json:"content_type"`
+	OriginalSize int64  `json:"original_size"`
+	Truncated    bool   `json:"truncated"`
+}
+
+// FormatTime is RFC 3339 with all nine digits of nanoseconds, so times
+// sort as strings and never lose precision.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00") }
+
+// NewRequestJSON converts a stored record to its JSON form.
+func NewRequestJSON(rec *storage.Record) RequestJSON {
+	h := rec.Header
+	if h == nil {
+		h = http.Header{}
+	}
+	return RequestJSON{
+		ID: rec.ID, ReceivedAt: FormatTime(rec.ReceivedAt), Method: rec.Method, Path: rec.Path,
+		Query: rec.RawQuery, Proto: rec.Proto, Host: rec.Host, RemoteAddr: rec.RemoteAddr,
+		Headers: h, BodyBase64: base64.StdEncoding.EncodeToString(rec.Body), BodySize: rec.BodySize,
+		OriginalSize: rec.OriginalSize, Truncated: rec.Truncated, ContentType: rec.ContentType, Status: rec.Status,
+	}
+}
+
+// NewSummaryJSON converts a summary to its JSON form.
+func NewSummaryJSON(s storage.Summary) SummaryJSON {
+	return SummaryJSON{
+		ID: s.ID, ReceivedAt: FormatTime(s.ReceivedAt), Method: s.Method, Path: s.Path,
+		BodySize: s.BodySize, ContentType: s.ContentType, OriginalSize: s.OriginalSize, Truncated: s.Truncated,
+	}
+}
+
+// HumanSize renders a byte count for people: 512 B, 1.5 KiB, 10.0 MiB.
+func HumanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

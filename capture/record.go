@@ -1,0 +1,91 @@
+package capture
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"hookscope/storage"
+)
+
+// readRecord copies everything the request carried. The body is read as raw
+// bytes before anything parses it; past maxBody it is counted, not kept, so
+// an oversized body never sits in memory whole.
+func readRecord(r *http.Request, maxBody int64) (*storage.Record, error) {
+	received := time.Now().UTC()
+	body, original, err := readCapped(r.Body, r.ContentLength, maxBody)
+	if err != nil {
+		return nil, err
+	}
+	header := r.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	// net/http moves Transfer-Encoding out of the header map; the inspector
+	// should still show what the sender put on the wire.
+	if len(r.TransferEncoding) > 0 {
+		header["Transfer-Encoding"] = append([]string(nil), r.TransferEncoding...)
+	}
+	return &storage.Record{
+		Summary: storage.Summary{
+			ReceivedAt:   received,
+			Method:       r.Method,
+			Path:         wirePath(r),
+			BodySize:     int64(len(body)),
+			OriginalSize: original,
+			Truncated:    original > int64(len(body)),
+			ContentType:  r.Header.Get("Content-Type"),
+		},
+		RawQuery:   r.URL.RawQuery,
+		Proto:      r.Proto,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		Header:     header,
+		Body:       body,
+	}, nil
+}
+
+// wirePath is the path exactly as the sender wrote it, not decoded.
+func wirePath(r *http.Request) string {
+	uri := r.RequestURI
+	if strings.HasPrefix(uri, "/") {
+		if i := strings.IndexByte(uri, '?'); i >= 0 {
+			uri = uri[:i]
+		}
+		return uri
+	}
+	// Absolute-form ("POST http://host/x") or "*": use the parsed path.
+	if uri == "*" {
+		return uri
+	}
+	return r.URL.EscapedPath()
+}
+
+func readCapped(body io.Reader, contentLength, maxBody int64) ([]byte, int64, error) {
+	kept, err := readKept(body, contentLength, maxBody)
+	n := int64(len(kept))
+	if err != nil {
+		return nil, n, fmt.Errorf("after %d bytes: %w", n, err)
+	}
+	rest, err := io.Copy(io.Discard, body)
+	if err != nil {
+		return nil, n + rest, fmt.Errorf("after %d bytes: %w", n+rest, err)
+	}
+	return kept, n + rest, nil
+}
+
+// readKept reads up to maxBody bytes, sized exactly when the length is
+// announced so a 10 MiB body costs 10 MiB, not a doubling buffer.
+func readKept(body io.Reader, contentLength, maxBody int64) ([]byte, error) {
+	if contentLength >= 0 {
+		buf := make([]byte, min(contentLength, maxBody))
+		n, err := io.ReadFull(body, buf)
+		return buf[:n], err
+	}
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, io.LimitReader(body, maxBody))
+	return buf.Bytes(), err
+}

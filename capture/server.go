@@ -1,0 +1,173 @@
+// Package capture is the HTTP listener: one handler for every method and
+// path that stores each request before it answers.
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"hookscope/storage"
+)
+
+// DefaultAddr is loopback only: exposing a listener is the user's choice.
+const DefaultAddr = "127.0.0.1:8080"
+
+// DefaultMaxBody is how much of a body is stored; the rest is counted.
+const DefaultMaxBody = 10 << 20
+
+// Store is what the server needs of the storage layer.
+type Store interface {
+	Append(ctx context.Context, rec *storage.Record) (uint64, error)
+}
+
+// Config sets the listener's limits. Zero values take the defaults.
+type Config struct {
+	Addr              string
+	MaxBody           int64
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	// OnStored is called after each commit, on the request's goroutine. It
+	// must not block: the sender is waiting for its answer.
+	OnStored func(storage.Summary)
+	// ErrorLog receives net/http's own complaints (bad requests, TLS).
+	ErrorLog *log.Logger
+}
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Addr == "" {
+		out.Addr = DefaultAddr
+	}
+	if out.MaxBody <= 0 {
+		out.MaxBody = DefaultMaxBody
+	}
+	if out.ReadHeaderTimeout == 0 {
+		out.ReadHeaderTimeout = 10 * time.Second
+	}
+	if out.ReadTimeout == 0 {
+		out.ReadTimeout = 5 * time.Minute
+	}
+	if out.WriteTimeout == 0 {
+		out.WriteTimeout = out.ReadTimeout + 30*time.Second
+	}
+	if out.IdleTimeout == 0 {
+		out.IdleTimeout = 2 * time.Minute
+	}
+	if out.MaxHeaderBytes == 0 {
+		out.MaxHeaderBytes = 1 << 20
+	}
+	return out
+}
+
+// ErrAddrInUse is wrapped by Start when the port is taken.
+var ErrAddrInUse = errors.New("address already in use")
+
+// Server is a running listener.
+type Server struct {
+	cfg      Config
+	store    Store
+	http     *http.Server
+	listener net.Listener
+	done     chan struct{}
+	mu       sync.Mutex
+	serveErr error
+}
+
+// Start binds cfg.Addr and serves in the background. A taken port is an
+// error that wraps ErrAddrInUse and says what to do.
+func Start(store Store, cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, listenError(cfg.Addr, err)
+	}
+	s := &Server{cfg: cfg, store: store, listener: ln, done: make(chan struct{})}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          cfg.ErrorLog,
+	}
+	go s.serve()
+	return s, nil
+}
+
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the port is already in use by another program; pick another address (for example --listen 127.0.0.1:0 for any free port): %w", addr, ErrAddrInUse)
+	}
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need privileges; pick a higher port): %w", addr, err)
+	}
+	return fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+func (s *Server) serve() {
+	defer close(s.done)
+	err := s.http.Serve(s.listener)
+	if !errors.Is(err, http.ErrServerClosed) {
+		s.mu.Lock()
+		s.serveErr = err
+		s.mu.Unlock()
+	}
+}
+
+// Addr is the address actually bound (with the real port for ":0").
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// URL is the base URL senders use.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Shutdown stops accepting, lets in-flight requests finish until ctx ends,
+// then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		s.http.Close()
+	}
+	<-s.done
+	return err
+}
+
+// ServeHTTP captures any method on any path.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec, err := readRecord(r, s.cfg.MaxBody)
+	if err != nil {
+		// The client went away or broke the body: nothing to acknowledge.
+		writeJSON(w, http.StatusBadRequest, `{"ok":false,"error":`+strconv.Quote("could not read the request body: "+err.Error())+`}`)
+		return
+	}
+	rec.Status = http.StatusOK
+	id, err := s.store.Append(r.Context(), rec)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote("not stored: "+err.Error())+`}`)
+		return
+	}
+	if s.cfg.OnStored != nil {
+		s.cfg.OnStored(rec.Summary)
+	}
+	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	io.WriteString(w, body+"\n")
+}

@@ -1,0 +1,179 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Get returns the whole record with its body.
+func (s *Store) Get(id uint64) (*Record, error) {
+	var rec *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := idKey(id)
+		raw := tx.Bucket(bucketSummaries).Get(key)
+		if raw == nil {
+			return ErrNotFound
+		}
+		sum, err := decodeSummary(id, raw)
+		if err != nil {
+			return err
+		}
+		var d detail
+		if raw := tx.Bucket(bucketDetails).Get(key); raw != nil {
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return fmt.Errorf("decode request %d: %w", id, err)
+			}
+		}
+		rec = &Record{Summary: sum, RawQuery: d.RawQuery, Proto: d.Proto, Host: d.Host, RemoteAddr: d.RemoteAddr, Header: d.Header}
+		// Values from bbolt live only as long as the transaction.
+		rec.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("request %d: %w", id, err)
+	}
+	return rec, nil
+}
+
+// Summary returns one request's summary without touching its body.
+func (s *Store) Summary(id uint64) (Summary, error) {
+	var sum Summary
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketSummaries).Get(idKey(id))
+		if raw == nil {
+			return ErrNotFound
+		}
+		var err error
+		sum, err = decodeSummary(id, raw)
+		return err
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("request %d: %w", id, err)
+	}
+	return sum, nil
+}
+
+// Summaries returns up to limit summaries with IDs greater than afterID,
+// oldest first. limit <= 0 means all.
+func (s *Store) Summaries(afterID uint64, limit int) ([]Summary, error) {
+	var out []Summary
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketSummaries).Cursor()
+		for k, v := c.Seek(idKey(afterID + 1)); k != nil; k, v = c.Next() {
+			sum, err := decodeSummary(keyID(k), v)
+			if err != nil {
+				return fmt.Errorf("request %d: %w", keyID(k), err)
+			}
+			out = append(out, sum)
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IDs returns every stored ID, oldest first. It reads keys only.
+func (s *Store) IDs() ([]uint64, error) {
+	var ids []uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSummaries)
+		ids = make([]uint64, 0, b.Stats().KeyN)
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			ids = append(ids, keyID(k))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Count is the number of stored requests.
+func (s *Store) Count() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketSummaries).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// Delete removes the given requests; unknown IDs are ignored.
+func (s *Store) Delete(ids ...uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			key := idKey(id)
+			for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {
+				if err := tx.Bucket(name).Delete(key); err != nil {
+					return fmt.Errorf("delete request %d: %w", id, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Clear removes every request but keeps the ID sequence, so an ID is never
+// reused for a different request.
+func (s *Store) Clear() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		seq := tx.Bucket(bucketSummaries).Sequence()
+		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			b, err := tx.CreateBucket(name)
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(name, bucketSummaries) {
+				if err := b.SetSequence(seq); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Setting reads a named setting; a missing one is nil.
+func (s *Store) Setting(name string) ([]byte, error) {
+	var v []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = bytes.Clone(tx.Bucket(bucketSettings).Get([]byte(name)))
+		return nil
+	})
+	return v, err
+}
+
+// PutSetting writes a named setting.
+func (s *Store) PutSetting(name string, value []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSettings).Put([]byte(name), value)
+	})
+}
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+// UsedBytes is the size of the file's pages in use, without the space bbolt
+// preallocates ahead of need.
+func (s *Store) UsedBytes() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Size()
+		return nil
+	})
+	return n, err
+}

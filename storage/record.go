@@ -1,0 +1,43 @@
+// Package storage keeps captured requests in a bbolt file. It is the only
+// package that imports bbolt.
+package storage
+
+import (
+	"net/http"
+	"time"
+)
+
+// Summary is the small part of a request that a list shows. It is stored
+// apart from the body so that listing a million rows never reads a body.
+type Summary struct {
+	ID           uint64    `json:"id"`
+	ReceivedAt   time.Time `json:"received_at"`
+	Method       string    `json:"method"`
+	Path         string    `json:"path"`
+	BodySize     int64     `json:"body_size"`
+	OriginalSize int64     `json:"original_size"`
+	Truncated    bool      `json:"truncated"`
+	ContentType  string    `json:"content_type"`
+	// Status is the status code Hookscope answered with.
+	Status int `json:"status,omitempty"`
+}
+
+// Record is everything captured about one request.
+type Record struct {
+	Summary
+	RawQuery   string      `json:"query"`
+	Proto      string      `json:"proto"`
+	Host       string      `json:"host"`
+	RemoteAddr string      `json:"remote_addr"`
+	Header     http.Header `json:"headers"`
+	Body       []byte      `json:"-"`
+}
+
+// detail is the part of a Record that is neither summary nor body.
+type detail struct {
+	RawQuery   string      `json:"q,omitempty"`
+	Proto      string      `json:"p,omitempty"`
+	Host       string      `json:"h,omitempty"`
+	RemoteAddr string      `json:"r,omitempty"`
+	Header     http.Header `json:"hd,omitempty"`
+}

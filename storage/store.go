@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout this build writes. Open migrates older files
+// forward and refuses newer ones.
+const SchemaVersion = 1
+
+var (
+	bucketMeta      = []byte("meta")
+	bucketSummaries = []byte("summaries")
+	bucketDetails   = []byte("details")
+	bucketBodies    = []byte("bodies")
+	bucketSettings  = []byte("settings")
+	keySchema       = []byte("schema_version")
+)
+
+// ErrNotFound is returned for an ID that is not in the store.
+var ErrNotFound = errors.New("no such request")
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("the store is closed")
+
+// Options tune Open. The zero value is what the app uses.
+type Options struct {
+	// LockTimeout bounds the wait for another process's file lock.
+	LockTimeout time.Duration
+	// NoSync turns off fsync; only benchmarks that measure its cost use it.
+	NoSync bool
+}
+
+// Store is a bbolt file of captured requests with a single group-commit
+// writer.
+type Store struct {
+	path    string
+	db      *bolt.DB
+	appends chan *pendingAppend
+	wg      sync.WaitGroup
+	mu      sync.RWMutex // guards closed against Append racing Close
+	closed  bool
+}
+
+type pendingAppend struct {
+	rec  *Record
+	id   uint64
+	err  error
+	done chan struct{}
+}
+
+// Open opens or creates the database at path. Errors are sentences a person
+// can act on: a locked file names the other Hookscope, a damaged one says to
+// move it aside.
+func Open(path string, opt Options) (st *Store, err error) {
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = time.Second
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create the folder for the database %s: %w", path, err)
+		}
+	}
+	// bbolt panics on some kinds of damage; a damaged file must be an error.
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, damagedError(path, fmt.Errorf("%v", r))
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if err := initSchema(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the database %s: %w", path, err)
+	}
+	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024)}
+	s.wg.Add(1)
+	go s.writeLoop()
+	return s, nil
+}
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("the database %s is in use by another Hookscope (close it or use --db)", path)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("cannot open the database %s: permission denied (check the file's owner and mode, or use --db)", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
+		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
+		return damagedError(path, err)
+	}
+	return fmt.Errorf("cannot open the database %s: %w", path, err)
+}
+
+func damagedError(path string, cause error) error {
+	return fmt.Errorf("the database %s is damaged or is not a Hookscope database (%v): move it aside and Hookscope will start a new one, or use --db", path, cause)
+}
+
+func initSchema(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		version := uint64(0)
+		if v := meta.Get(keySchema); len(v) == 8 {
+			version = binary.BigEndian.Uint64(v)
+		}
+		if version > SchemaVersion {
+			return fmt.Errorf("was written by a newer Hookscope (schema %d; this one knows up to %d): upgrade Hookscope or use --db", version, SchemaVersion)
+		}
+		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		// Schema 1 is the first layout: nothing to migrate yet. Later
+		// versions add steps here, each moving version forward by one.
+		return meta.Put(keySchema, idKey(SchemaVersion))
+	})
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for queued appends to commit, then closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.appends)
+	s.mu.Unlock()
+	s.wg.Wait()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close the database %s: %w", s.path, err)
+	}
+	return nil
+}
+
+func idKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+func keyID(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+
+func encodeDetail(r *Record) ([]byte, error) {
+	return json.Marshal(detail{RawQuery: r.RawQuery, Proto: r.Proto, Host: r.Host, RemoteAddr: r.RemoteAddr, Header: r.Header})
+}
