@@ -195,4 +195,3 @@ func writeHuman(env Env, rec *storage.Record) {
 		fmt.Fprintf(w, "[body cut at %s of %s]\n", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
 	}
 }
-
