@@ -82,7 +82,8 @@ func (s *Store) IDs() ([]uint64, error) {
 	var ids []uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSummaries)
-		ids = make([]uint64, 0, b.Stats().KeyN)
+		// The sequence bounds the count without walking every page.
+		ids = make([]uint64, 0, min(b.Sequence(), 1<<24))
 		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			ids = append(ids, keyID(k))
