@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"hookscope/app/signature"
 	"hookscope/capture"
 	"hookscope/storage"
 )
@@ -39,6 +42,10 @@ type Core struct {
 	hub    *Hub
 	mu     sync.Mutex
 	server *capture.Server
+	// secretsMu is apart from mu: in-flight captures read the secrets while
+	// a listener change holds mu and waits for them to finish.
+	secretsMu sync.RWMutex
+	secrets   secretBook
 }
 
 // Open opens the store; the listener is started separately so a taken port
@@ -54,7 +61,12 @@ func Open(cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Core{cfg: cfg, store: st, hub: NewHub()}, nil
+	secrets, err := loadSecrets(st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets}, nil
 }
 
 // DBPath is the database file in use.
@@ -77,6 +89,7 @@ func (c *Core) StartListener(addr string) error {
 	srv, err := capture.Start(c.store, capture.Config{
 		Addr:     addr,
 		MaxBody:  c.cfg.MaxBody,
+		Annotate: c.annotate,
 		OnStored: func(storage.Summary) { c.hub.Publish(Added) },
 	})
 	if err != nil {
@@ -160,4 +173,84 @@ func (c *Core) Clear() error {
 	}
 	c.hub.Publish(Reset)
 	return nil
+}
+
+// Secrets returns the saved signature rules, longest prefix first.
+func (c *Core) Secrets() []SecretRule {
+	c.secretsMu.RLock()
+	defer c.secretsMu.RUnlock()
+	return append([]SecretRule(nil), c.secrets.rules...)
+}
+
+// SecretFor returns the rule for a path, if one is saved.
+func (c *Core) SecretFor(path string) (SecretRule, bool) {
+	c.secretsMu.RLock()
+	defer c.secretsMu.RUnlock()
+	return c.secrets.match(path)
+}
+
+// SaveSecret adds or replaces the rule for rule.Prefix.
+func (c *Core) SaveSecret(rule SecretRule) error {
+	if rule.Prefix == "" || !strings.HasPrefix(rule.Prefix, "/") {
+		return fmt.Errorf("a path prefix starts with / (got %q)", rule.Prefix)
+	}
+	if _, err := signature.Lookup(rule.Scheme); err != nil {
+		return err
+	}
+	return c.updateSecrets(func(rules []SecretRule) []SecretRule {
+		out := rules[:0]
+		for _, r := range rules {
+			if r.Prefix != rule.Prefix {
+				out = append(out, r)
+			}
+		}
+		return append(out, rule)
+	})
+}
+
+// DeleteSecret forgets the rule for prefix.
+func (c *Core) DeleteSecret(prefix string) error {
+	return c.updateSecrets(func(rules []SecretRule) []SecretRule {
+		out := rules[:0]
+		for _, r := range rules {
+			if r.Prefix != prefix {
+				out = append(out, r)
+			}
+		}
+		return out
+	})
+}
+
+func (c *Core) updateSecrets(change func([]SecretRule) []SecretRule) error {
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	rules := change(append([]SecretRule(nil), c.secrets.rules...))
+	raw, err := json.Marshal(rules)
+	if err != nil {
+		return err
+	}
+	if err := c.store.PutSetting(settingSecrets, raw); err != nil {
+		return fmt.Errorf("save the signature secret: %w", err)
+	}
+	c.secrets = newSecretBook(rules)
+	return nil
+}
+
+// VerifyRecord checks rec with the given scheme and options.
+func VerifyRecord(rec *storage.Record, scheme string, opt signature.Options) (signature.Result, error) {
+	return signature.Verify(scheme, SignatureRequest(rec), opt)
+}
+
+// annotate verifies a capture on arrival when its path has a saved secret,
+// so the verdict is committed with the request itself.
+func (c *Core) annotate(rec *storage.Record) {
+	rule, ok := c.SecretFor(rec.Path)
+	if !ok {
+		return
+	}
+	res, err := VerifyRecord(rec, rule.Scheme, rule.Options())
+	if err != nil {
+		return
+	}
+	rec.Signature = Verdict(res)
 }

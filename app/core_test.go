@@ -161,3 +161,56 @@ func TestHumanSize(t *testing.T) {
 		}
 	}
 }
+
+func TestSavedSecretVerifiesOnArrival(t *testing.T) {
+	c := openCore(t)
+	if err := c.SaveSecret(SecretRule{Prefix: "/hooks/github", Scheme: "github", Secret: "It's a Secret to Everybody"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SaveSecret(SecretRule{Prefix: "nope", Scheme: "github", Secret: "x"}); err == nil {
+		t.Fatal("a prefix without / was saved")
+	}
+	if err := c.SaveSecret(SecretRule{Prefix: "/x", Scheme: "no-such-scheme", Secret: "x"}); err == nil {
+		t.Fatal("an unknown scheme was saved")
+	}
+	c.StartListener("")
+	// GitHub's documented example: secret "It's a Secret to Everybody",
+	// body "Hello, World!".
+	send := func(path, sig string) {
+		req, _ := http.NewRequest("POST", c.ListenerURL()+path, strings.NewReader("Hello, World!"))
+		req.Header.Set("X-Hub-Signature-256", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send("/hooks/github/push", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+	send("/hooks/github/push", "sha256=0000000000000000000000000000000000000000000000000000000000000000")
+	send("/other", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+	sums, _ := c.Summaries(0, 0)
+	got := []string{sums[0].Signature.String(), sums[1].Signature.String(), sums[2].Signature.String()}
+	if got[0] != "valid" || got[1] != "invalid" || got[2] != "" {
+		t.Fatalf("verdicts %q", got)
+	}
+	// Rules survive a reopen.
+	path := c.DBPath()
+	c.Close()
+	c2, err := Open(Config{DBPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if r, ok := c2.SecretFor("/hooks/github/x"); !ok || r.Scheme != "github" {
+		t.Fatalf("rule lost on reopen: %+v", r)
+	}
+}
+
+func TestMaskSecret(t *testing.T) {
+	if got := MaskSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); strings.Contains(got, "MfKQ9r8GKYqr") || !strings.HasPrefix(got, "whse") {
+		t.Fatalf("%q", got)
+	}
+	if got := MaskSecret("short"); got != "•••••" {
+		t.Fatalf("%q", got)
+	}
+}

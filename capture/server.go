@@ -38,6 +38,9 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// Annotate may add to a record before it is stored (a signature
+	// verdict); it runs on the request's goroutine and must be quick.
+	Annotate func(*storage.Record)
 	// OnStored is called after each commit, on the request's goroutine. It
 	// must not block: the sender is waiting for its answer.
 	OnStored func(storage.Summary)
@@ -153,6 +156,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Status = http.StatusOK
+	if s.cfg.Annotate != nil {
+		s.cfg.Annotate(rec)
+	}
 	id, err := s.store.Append(r.Context(), rec)
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote("not stored: "+err.Error())+`}`)

@@ -27,7 +27,7 @@ func encodeSummary(s *Summary) []byte {
 	buf = append(buf, flags)
 	buf = appendString(buf, s.ContentType)
 	buf = binary.AppendUvarint(buf, uint64(s.Status))
-	return buf
+	return append(buf, byte(s.Signature))
 }
 
 func appendString(buf []byte, s string) []byte {
@@ -104,5 +104,8 @@ func decodeSummary(id uint64, data []byte) (Summary, error) {
 	s.Truncated = r.byte()&1 != 0
 	s.ContentType = r.string()
 	s.Status = int(r.uvarint())
+	if r.err == nil && len(r.buf) > 0 {
+		s.Signature = SigState(r.byte())
+	}
 	return s, r.err
 }

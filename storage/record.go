@@ -20,6 +20,32 @@ type Summary struct {
 	ContentType  string    `json:"content_type"`
 	// Status is the status code Hookscope answered with.
 	Status int `json:"status,omitempty"`
+	// Signature is the verdict of the check made on arrival, when the
+	// path has a saved secret.
+	Signature SigState `json:"signature,omitempty"`
+}
+
+// SigState is a stored signature verdict.
+type SigState uint8
+
+// Verdicts; SigNone means no secret was saved for the path.
+const (
+	SigNone SigState = iota
+	SigValid
+	SigInvalid
+	SigStale
+)
+
+func (s SigState) String() string {
+	switch s {
+	case SigValid:
+		return "valid"
+	case SigInvalid:
+		return "invalid"
+	case SigStale:
+		return "stale"
+	}
+	return ""
 }
 
 // Record is everything captured about one request.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"hookscope/app/signature"
 )
 
 // Exit codes (DESIGN.md): 0 done, 1 a negative answer, 2 usage or store
@@ -32,6 +34,8 @@ func commands() []command {
 		{"serve", "serve [--listen ADDR] [--db PATH] [--max-body SIZE]   headless capture", runServe},
 		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
 		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
+		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
+			"                                                     check a signature (exit 0 valid, 1 invalid)", runVerify},
 	}
 }
 
@@ -82,6 +86,8 @@ func Usage() string {
 	for _, c := range commands() {
 		b.WriteString("  hookscope " + c.synopsis + "\n")
 	}
+	b.WriteString("\nSignature schemes: " + strings.Join(signature.Names(), ", ") + ".\n")
+	b.WriteString("Generic hmac: --algo sha1|sha256|sha512 --encoding hex|base64 --header NAME --prefix STR --template '{timestamp}.{body}'.\n")
 	b.WriteString("\nThe database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n")
 	return b.String()
 }

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+
+	"hookscope/app"
+	"hookscope/app/signature"
+)
+
+func runVerify(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	db := storeFlags(fs)
+	scheme := fs.String("scheme", "", "signature scheme (see hookscope help), or auto")
+	secret := fs.String("secret", "", "secret, token or public key; default: the one saved for the request's path")
+	tolerance := fs.String("tolerance", "", "timestamp window as a Go duration; 0 turns the check off")
+	publicURL := fs.String("url", "", "public URL the sender signed (Twilio, Square, HubSpot)")
+	asJSON := fs.Bool("json", false, "one JSON object")
+	var opt signature.Options
+	fs.StringVar(&opt.Algo, "algo", "", "hmac: sha1, sha256 or sha512")
+	fs.StringVar(&opt.Encoding, "encoding", "", "hmac: hex or base64")
+	fs.StringVar(&opt.HeaderName, "header", "", "hmac: header carrying the signature")
+	fs.StringVar(&opt.Prefix, "prefix", "", "hmac: prefix before the signature, like sha256=")
+	fs.StringVar(&opt.Template, "template", "", "hmac: signed content, like {timestamp}.{body}")
+	fs.StringVar(&opt.WebhookID, "webhook-id", "", "paypal: the webhook ID")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) != 1 {
+		return ExitError, usagef("verify takes one request ID")
+	}
+	id, err := parseID(rest[0])
+	if err != nil {
+		return ExitError, err
+	}
+	if opt.Tolerance, err = parseTolerance(*tolerance); err != nil {
+		return ExitError, err
+	}
+	opt.URL = *publicURL
+	st, err := openStore(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer st.Close()
+	rec, err := st.Get(id)
+	if err != nil {
+		return ExitError, err
+	}
+	if *secret == "" || *scheme == "" {
+		rule, ok := app.SavedSecretFor(st, rec.Path)
+		if !ok && *secret == "" {
+			return ExitError, usagef("no --secret given and none saved for %s", rec.Path)
+		}
+		if *secret == "" {
+			*secret = rule.Secret
+			if opt.URL == "" {
+				opt.URL = rule.URL
+			}
+		}
+		if *scheme == "" {
+			*scheme = rule.Scheme
+		}
+	}
+	if *scheme == "" {
+		*scheme = "auto"
+	}
+	opt.Secret = *secret
+	res, err := app.VerifyRecord(rec, *scheme, opt)
+	if err != nil {
+		return ExitError, usagef("%v", err)
+	}
+	code := ExitOK
+	if !res.Valid {
+		code = ExitNegative
+	}
+	if *asJSON {
+		return code, json.NewEncoder(env.Stdout).Encode(res)
+	}
+	writeVerdict(env, res)
+	return code, nil
+}
+
+// parseTolerance: empty means the scheme's default, 0 turns the check off.
+func parseTolerance(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if s == "0" {
+		return signature.NoTolerance, nil
+	}
+	if err != nil || d < 0 {
+		return 0, usagef("--tolerance %q is not a duration (like 5m or 300s; 0 turns the check off)", s)
+	}
+	return d, nil
+}
+
+func writeVerdict(env Env, res signature.Result) {
+	verdict := "valid"
+	if !res.Valid {
+		verdict = "invalid"
+	}
+	line := fmt.Sprintf("%s: %s signature", verdict, res.Scheme)
+	if res.Reason != "" {
+		line += ": " + res.Reason
+	}
+	fmt.Fprintln(env.Stdout, line)
+	if res.TimestampAgeS != nil {
+		fmt.Fprintf(env.Stdout, "timestamp age: %s\n", (time.Duration(*res.TimestampAgeS * float64(time.Second))).Round(time.Second))
+	}
+	if res.Diagnosis != "" {
+		fmt.Fprintln(env.Stdout, "likely mistake: "+res.Diagnosis)
+	}
+	fmt.Fprintln(env.Stdout, "expected: "+res.Expected)
+	fmt.Fprintln(env.Stdout, "received: "+res.Received)
+	fmt.Fprintln(env.Stdout, "signed payload: "+clipPayload(res.SignedPayload))
+}
+
+func clipPayload(s string) string {
+	const limit = 2000
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + fmt.Sprintf("… (%d more bytes)", len(s)-limit)
+}
+
