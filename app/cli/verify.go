@@ -126,4 +126,3 @@ func clipPayload(s string) string {
 	}
 	return s[:limit] + fmt.Sprintf("… (%d more bytes)", len(s)-limit)
 }
-
