@@ -1,0 +1,31 @@
+// Hookscope: a local webhook inspector. main only dispatches: the window by
+// default, a subcommand when one is named.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"hookscope/app/cli"
+	"hookscope/ui"
+)
+
+func main() {
+	args := os.Args[1:]
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	stop := make(chan struct{})
+	go func() { <-signals; close(stop) }()
+
+	if cli.IsCommand(args) {
+		os.Exit(cli.Run(cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Signals: stop}, args))
+	}
+	opts, err := cli.ParseWindowFlags(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hookscope: "+err.Error())
+		os.Exit(cli.ExitError)
+	}
+	os.Exit(ui.Run(opts.Config, os.Stdout, os.Stderr, stop))
+}

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary returns the real hookscope binary: the one scripts/test.sh built
+// (HOOKSCOPE_BIN), else a fresh build.
+func binary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("HOOKSCOPE_BIN"); bin != "" {
+		return bin
+	}
+	if testing.Short() {
+		t.Skip("building the real binary takes minutes; -short skips it")
+	}
+	bin := filepath.Join(t.TempDir(), "hookscope")
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type served struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startServe(t *testing.T, bin, db string) *served {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "listening on http://127.0.0.1:") {
+		t.Fatalf("first line %q %v", line, err)
+	}
+	return &served{cmd: cmd, url: strings.TrimSpace(strings.TrimPrefix(line, "listening on "))}
+}
+
+func hookscope(t *testing.T, bin string, args ...string) (int, []byte) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 {
+		t.Logf("%v: exit %d: %s", args, code, errOut.String())
+	}
+	return code, out
+}
+
+func TestEndToEndServePostListShow(t *testing.T) {
+	bin := binary(t)
+	db := filepath.Join(t.TempDir(), "e2e.db")
+	s := startServe(t, bin, db)
+	resp, err := http.Post(s.url+"/hooks/stripe?attempt=1", "application/json", strings.NewReader(`{"type":"invoice.paid"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(answer)) != `{"ok":true,"id":1}` {
+		t.Fatalf("answer %d %s", resp.StatusCode, answer)
+	}
+	// SIGTERM: finish, close the store, exit 0 within 5 s.
+	start := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("serve took %v to stop", d)
+	}
+	code, out := hookscope(t, bin, "list", "--json", "--db", db)
+	var row struct {
+		ID     uint64 `json:"id"`
+		Method string `json:"method"`
+		Path   string `json:"path"`
+	}
+	if code != 0 || json.Unmarshal(out, &row) != nil || row.ID != 1 || row.Method != "POST" || row.Path != "/hooks/stripe" {
+		t.Fatalf("list --json: %d %s", code, out)
+	}
+	code, out = hookscope(t, bin, "show", "1", "--json", "--db", db)
+	var rec struct {
+		Query      string `json:"query"`
+		BodyBase64 string `json:"body_base64"`
+	}
+	if code != 0 || json.Unmarshal(out, &rec) != nil || rec.Query != "attempt=1" || rec.BodyBase64 != "eyJ0eXBlIjoiaW52b2ljZS5wYWlkIn0=" {
+		t.Fatalf("show --json: %d %s", code, out)
+	}
+}
+
+// TestKillDuringBurstLosesNothingAcknowledged is the durability promise: a
+// request answered 2xx is on disk even if the process dies right after.
+func TestKillDuringBurstLosesNothingAcknowledged(t *testing.T) {
+	bin := binary(t)
+	db := filepath.Join(t.TempDir(), "kill.db")
+	s := startServe(t, bin, db)
+	var mu sync.Mutex
+	acked := map[uint64]string{}
+	var wg sync.WaitGroup
+	stopAt := time.Now().Add(400 * time.Millisecond)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for i := 0; ; i++ {
+				body := fmt.Sprintf(`{"worker":%d,"n":%d}`, w, i)
+				resp, err := client.Post(s.url+"/burst", "application/json", strings.NewReader(body))
+				if err != nil {
+					return // the process is gone
+				}
+				var a struct {
+					OK bool   `json:"ok"`
+					ID uint64 `json:"id"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&a)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode/100 == 2 && a.OK {
+					mu.Lock()
+					acked[a.ID] = body
+					mu.Unlock()
+				}
+				if time.Now().After(stopAt.Add(2 * time.Second)) {
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(time.Until(stopAt))
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	wg.Wait()
+	s.cmd.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) < 50 {
+		t.Fatalf("only %d requests acknowledged before the kill: the burst did not run", len(acked))
+	}
+	code, out := hookscope(t, bin, "list", "--json", "--db", db)
+	if code != 0 {
+		t.Fatalf("list after kill: exit %d", code)
+	}
+	stored := map[uint64]bool{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		var row struct {
+			ID uint64 `json:"id"`
+		}
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		stored[row.ID] = true
+	}
+	for id := range acked {
+		if !stored[id] {
+			t.Fatalf("request %d was answered 2xx but is not in the database after SIGKILL", id)
+		}
+	}
+	t.Logf("%d acknowledged, %d stored after SIGKILL", len(acked), len(stored))
+}
+
+// TestHugeBodyAndStalledHeadersLeaveOthersAnswered: an 80 MiB POST and a
+// client that never finishes its headers do not stop the listener.
+func TestHugeBodyAndStalledHeadersLeaveOthersAnswered(t *testing.T) {
+	bin := binary(t)
+	db := filepath.Join(t.TempDir(), "huge.db")
+	s := startServe(t, bin, db)
+	addr := strings.TrimPrefix(s.url, "http://")
+	stalled, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	fmt.Fprint(stalled, "POST /never HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+
+	huge := make(chan error, 1)
+	go func() {
+		const size = 80 << 20
+		req, _ := http.NewRequest("POST", s.url+"/huge", io.LimitReader(zeros{}, size))
+		req.ContentLength = size
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+		}
+		huge <- err
+	}()
+	for i := range 20 {
+		resp, err := http.Post(s.url+"/other", "text/plain", strings.NewReader("small"))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("request %d beside the huge one: %v", i, err)
+		}
+		resp.Body.Close()
+	}
+	if err := <-huge; err != nil {
+		t.Fatalf("80 MiB POST: %v", err)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+	_, out := hookscope(t, bin, "list", "--json", "--db", db)
+	if !strings.Contains(string(out), `"path":"/huge","body_size":10485760`) || !strings.Contains(string(out), `"original_size":83886080,"truncated":true`) {
+		t.Fatalf("huge body not recorded as cut: %s", firstLines(out, 3))
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func firstLines(b []byte, n int) string {
+	lines := strings.SplitN(string(b), "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+// TestWindowStartsUnderXvfb starts the real window (OpenGL driver, not the
+// test driver) on a private X display and checks it listens and captures.
+func TestWindowStartsUnderXvfb(t *testing.T) {
+	bin := binary(t)
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("Xvfb not installed (scripts/install-deps.sh installs it)")
+	}
+	display := fmt.Sprintf(":%d", 90+os.Getpid()%400)
+	x := exec.Command(xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { x.Process.Kill(); x.Wait() }()
+	time.Sleep(500 * time.Millisecond)
+
+	db := filepath.Join(t.TempDir(), "window.db")
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--db", db)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8", "LANGUAGE=en_US")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- line
+	}()
+	var line string
+	select {
+	case line = <-lines:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("window printed no listening line; stderr: %s", stderr.String())
+	}
+	if !strings.HasPrefix(line, "listening on http://127.0.0.1:") {
+		t.Fatalf("first line %q; stderr: %s", line, stderr.String())
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	resp, err := http.Post(url+"/from-test", "text/plain", strings.NewReader("hello window"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("post to the window's listener: %v", err)
+	}
+	resp.Body.Close()
+	// SIGTERM closes the window and the store cleanly.
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("window exit after SIGTERM: %v; stderr: %s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("window did not exit after SIGTERM")
+	}
+	code, out := hookscope(t, bin, "show", "1", "--db", db)
+	if code != 0 || !strings.Contains(string(out), "hello window") {
+		t.Fatalf("the window's capture is not in the store: %d %s", code, out)
+	}
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"hookscope/app"
+	"hookscope/storage"
+	"hookscope/ui/bodyview"
+)
+
+// Header and query tables are bounded so a hostile request with thousands of
+// megabyte headers cannot freeze the window.
+const (
+	maxTableRows   = 500
+	maxValueLength = 4096
+)
+
+// Inspector shows one request: overview, headers, query and body.
+type Inspector struct {
+	fyneApp     fyne.App
+	title       *widget.Label
+	subtitle    *widget.Label
+	tabs        *container.AppTabs
+	overview    *fyne.Container
+	headers     *fyne.Container
+	query       *fyne.Container
+	body        *bodyview.View
+	signature   *SignatureTab
+	placeholder *widget.Label
+	root        fyne.CanvasObject
+	current     *storage.Record
+}
+
+// NewInspector builds an empty inspector.
+func NewInspector(a fyne.App, core *app.Core) *Inspector {
+	in := &Inspector{fyneApp: a, signature: NewSignatureTab(core)}
+	in.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	in.title.Truncation = fyne.TextTruncateEllipsis
+	in.subtitle = widget.NewLabel("")
+	in.subtitle.Importance = widget.LowImportance
+	in.overview = container.New(layout.NewFormLayout())
+	in.headers = container.New(layout.NewFormLayout())
+	in.query = container.New(layout.NewFormLayout())
+	in.body = bodyview.New()
+	in.tabs = container.NewAppTabs(
+		container.NewTabItem("Overview", container.NewVScroll(in.overview)),
+		container.NewTabItem("Headers", container.NewVScroll(in.headers)),
+		container.NewTabItem("Query", container.NewVScroll(in.query)),
+		container.NewTabItem("Body", in.body),
+		container.NewTabItem("Signature", in.signature.Object()),
+	)
+	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	detail := container.NewBorder(container.NewVBox(in.title, in.subtitle), nil, nil, nil, in.tabs)
+	in.root = container.NewStack(detail, container.NewCenter(in.placeholder))
+	in.Clear()
+	return in
+}
+
+// Object is the inspector's root.
+func (in *Inspector) Object() fyne.CanvasObject { return in.root }
+
+// Clear shows the placeholder.
+func (in *Inspector) Clear() {
+	in.current = nil
+	in.root.(*fyne.Container).Objects[0].Hide()
+	in.placeholder.SetText("Select a request to inspect it.")
+	in.placeholder.Show()
+}
+
+// ShowError says why a request could not be read.
+func (in *Inspector) ShowError(err error) {
+	in.Clear()
+	in.placeholder.SetText(err.Error())
+}
+
+// Show fills every tab from rec.
+func (in *Inspector) Show(rec *storage.Record) {
+	in.current = rec
+	in.placeholder.Hide()
+	in.root.(*fyne.Container).Objects[0].Show()
+	in.title.SetText(rec.Method + " " + rec.Path)
+	in.subtitle.SetText(fmt.Sprintf("#%d · %s · from %s", rec.ID, rec.ReceivedAt.Local().Format("2006-01-02 15:04:05.000"), rec.RemoteAddr))
+	fillPairs(in.overview, overviewPairs(rec))
+	fillPairs(in.headers, headerPairs(rec))
+	fillPairs(in.query, app.QueryPairs(rec.RawQuery))
+	in.tabs.Items[1].Text = "Headers (" + strconv.Itoa(countValues(rec)) + ")"
+	in.tabs.Items[2].Text = "Query (" + strconv.Itoa(len(app.QueryPairs(rec.RawQuery))) + ")"
+	in.tabs.Refresh()
+	note := ""
+	if rec.Truncated {
+		note = fmt.Sprintf("cut at capture: %s of %s stored", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+	}
+	in.body.SetNote(note)
+	in.body.SetBody(rec.Body, rec.ContentType)
+	in.signature.Show(rec)
+}
+
+func overviewPairs(rec *storage.Record) []app.Pair {
+	size := app.HumanSize(rec.BodySize)
+	if rec.Truncated {
+		size = fmt.Sprintf("%s stored of %s sent (cut at the body cap)", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+	}
+	return []app.Pair{
+		{Name: "Method", Value: rec.Method},
+		{Name: "URL", Value: app.FullURL(rec)},
+		{Name: "Received", Value: rec.ReceivedAt.Local().Format("Mon 2 Jan 2006 15:04:05.000000 MST")},
+		{Name: "Remote address", Value: rec.RemoteAddr},
+		{Name: "Protocol", Value: rec.Proto},
+		{Name: "Content type", Value: orDash(rec.ContentType)},
+		{Name: "Body size", Value: size},
+		{Name: "Answered", Value: strconv.Itoa(rec.Status)},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func countValues(rec *storage.Record) int {
+	n := 0
+	for _, vs := range rec.Header {
+		n += len(vs)
+	}
+	return n
+}
+
+// headerPairs lists headers by name; repeated values keep their order.
+func headerPairs(rec *storage.Record) []app.Pair {
+	names := make([]string, 0, len(rec.Header))
+	for name := range rec.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	pairs := []app.Pair{{Name: "Host", Value: rec.Host}}
+	for _, name := range names {
+		for _, v := range rec.Header[name] {
+			pairs = append(pairs, app.Pair{Name: name, Value: v})
+		}
+	}
+	return pairs
+}
+
+func fillPairs(box *fyne.Container, pairs []app.Pair) {
+	objs := make([]fyne.CanvasObject, 0, 2*min(len(pairs), maxTableRows)+2)
+	for i, p := range pairs {
+		if i == maxTableRows {
+			objs = append(objs, widget.NewLabel("…"), widget.NewLabel(fmt.Sprintf("%d more not shown", len(pairs)-i)))
+			break
+		}
+		name := widget.NewLabelWithStyle(p.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		value := widget.NewLabelWithStyle(clip(p.Value), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		value.Wrapping = fyne.TextWrapBreak
+		value.Selectable = true
+		objs = append(objs, name, value)
+	}
+	if len(pairs) == 0 {
+		objs = append(objs, widget.NewLabel(""), widget.NewLabelWithStyle("none", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
+	}
+	box.Objects = objs
+	box.Refresh()
+}
+
+func clip(s string) string {
+	if len(s) <= maxValueLength {
+		return s
+	}
+	return s[:maxValueLength] + fmt.Sprintf("… (%d more bytes)", len(s)-maxValueLength)
+}

@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"image/color"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"hookscope/app"
+	"hookscope/storage"
+)
+
+// RequestList is the virtualized list of captured requests, newest first.
+// It keeps only IDs in memory; each visible row reads its summary.
+type RequestList struct {
+	core     *app.Core
+	ids      []uint64 // oldest first, as stored
+	list     *widget.List
+	empty    *fyne.Container
+	curlLine *widget.Label
+	selected uint64
+	onSelect func(id uint64)
+	root     fyne.CanvasObject
+}
+
+// NewRequestList builds the list; onSelect gets 0 when nothing is selected.
+func NewRequestList(core *app.Core, onSelect func(uint64)) *RequestList {
+	r := &RequestList{core: core, onSelect: onSelect}
+	r.list = widget.NewList(r.length, newRequestRow, r.updateRow)
+	r.list.OnSelected = func(i widget.ListItemID) {
+		r.selected = r.idAt(i)
+		r.onSelect(r.selected)
+	}
+	r.list.OnUnselected = func(widget.ListItemID) {}
+	r.buildEmptyState()
+	r.root = container.NewStack(r.list, r.empty)
+	return r
+}
+
+// Object is the list's root.
+func (r *RequestList) Object() fyne.CanvasObject { return r.root }
+
+func (r *RequestList) buildEmptyState() {
+	title := widget.NewLabelWithStyle("No requests yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabelWithStyle("Point any webhook sender at the listener, or try:", fyne.TextAlignCenter, fyne.TextStyle{})
+	r.curlLine = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	r.curlLine.Wrapping = fyne.TextWrapBreak
+	copyBtn := widget.NewButtonWithIcon("Copy command", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(r.curlLine.Text)
+	})
+	r.empty = container.NewVBox(layout.NewSpacer(), title, hint, r.curlLine, container.NewCenter(copyBtn), layout.NewSpacer())
+	r.SetListenerURL("http://127.0.0.1:8080")
+}
+
+// SetListenerURL updates the sample command in the empty state.
+func (r *RequestList) SetListenerURL(u string) {
+	r.curlLine.SetText(`curl -X POST ` + u + `/hooks/test -H 'Content-Type: application/json' -d '{"hello":"world"}'`)
+}
+
+func (r *RequestList) length() int { return len(r.ids) }
+
+func (r *RequestList) idAt(i int) uint64 {
+	if i < 0 || i >= len(r.ids) {
+		return 0
+	}
+	return r.ids[len(r.ids)-1-i]
+}
+
+// Count is the number of requests listed.
+func (r *RequestList) Count() int { return len(r.ids) }
+
+// SelectedID is the selected request, or 0.
+func (r *RequestList) SelectedID() uint64 { return r.selected }
+
+// Select selects the row showing id.
+func (r *RequestList) Select(id uint64) {
+	for i := range r.ids {
+		if r.idAt(i) == id {
+			r.list.Select(i)
+			return
+		}
+	}
+}
+
+// Unselect clears the selection.
+func (r *RequestList) Unselect() {
+	r.list.UnselectAll()
+	r.selected = 0
+	r.onSelect(0)
+}
+
+// Reload reads every ID again (after deletes).
+func (r *RequestList) Reload() {
+	ids, err := r.core.IDs()
+	if err != nil {
+		return
+	}
+	r.ids = ids
+	r.refresh()
+}
+
+// LoadNew appends requests stored since the newest one listed.
+func (r *RequestList) LoadNew() {
+	var last uint64
+	if len(r.ids) > 0 {
+		last = r.ids[len(r.ids)-1]
+	}
+	fresh, err := r.core.Summaries(last, 0)
+	if err != nil || len(fresh) == 0 {
+		return
+	}
+	for _, s := range fresh {
+		r.ids = append(r.ids, s.ID)
+	}
+	// Newest first: rows shift down, so the selection index moves with them.
+	if r.selected != 0 {
+		r.reselect()
+	}
+	r.refresh()
+}
+
+func (r *RequestList) reselect() {
+	keep := r.selected
+	onSelected := r.list.OnSelected
+	r.list.OnSelected = nil
+	r.Select(keep)
+	r.list.OnSelected = onSelected
+	r.selected = keep
+}
+
+func (r *RequestList) refresh() {
+	if len(r.ids) == 0 {
+		r.empty.Show()
+	} else {
+		r.empty.Hide()
+	}
+	r.list.Refresh()
+}
+
+func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
+	row := obj.(*fyne.Container)
+	id := r.idAt(i)
+	sum, err := r.core.Summary(id)
+	if err != nil {
+		sum = storage.Summary{ID: id, Method: "?", Path: "(deleted)"}
+	}
+	setRow(row, sum)
+}
+
+// Row layout: [METHOD] path
+//
+//	#id · time · size · type
+func newRequestRow() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.Transparent)
+	bg.CornerRadius = 4
+	method := canvas.NewText("POST", color.White)
+	method.TextStyle = fyne.TextStyle{Bold: true}
+	method.TextSize = theme.TextSize() - 2
+	method.Alignment = fyne.TextAlignCenter
+	badge := container.NewStack(bg, container.NewPadded(method))
+	badgeBox := container.NewGridWrap(fyne.NewSize(76, 28), badge)
+	path := widget.NewLabel("")
+	path.Truncation = fyne.TextTruncateEllipsis
+	path.TextStyle = fyne.TextStyle{Monospace: true}
+	meta := widget.NewLabel("")
+	meta.Importance = widget.LowImportance
+	meta.SizeName = theme.SizeNameCaptionText
+	meta.Truncation = fyne.TextTruncateEllipsis
+	lines := container.New(&tightVBox{}, path, meta)
+	return container.NewBorder(nil, nil, container.NewCenter(badgeBox), nil, lines)
+}
+
+func setRow(row *fyne.Container, s storage.Summary) {
+	// Border puts the center object first, then the left one.
+	lines := row.Objects[0].(*fyne.Container)
+	path := lines.Objects[0].(*widget.Label)
+	meta := lines.Objects[1].(*widget.Label)
+	badge := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
+	bg := badge.Objects[0].(*canvas.Rectangle)
+	method := badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+
+	method.Text = s.Method
+	bg.FillColor = methodColor(s.Method)
+	bg.Refresh()
+	method.Refresh()
+	path.SetText(s.Path)
+	meta.SetText(rowMeta(s))
+}
+
+// tightVBox stacks its objects with the labels' own padding overlapping, so
+// a two-line row stays compact.
+type tightVBox struct{}
+
+const tightOverlap = 12
+
+func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var size fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		size.Width = max(size.Width, m.Width)
+		size.Height += m.Height
+	}
+	return size.SubtractWidthHeight(0, tightOverlap*float32(max(len(objs)-1, 0)))
+}
+
+func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - tightOverlap
+	}
+}
+
+func rowMeta(s storage.Summary) string {
+	parts := []string{"#" + strconv.FormatUint(s.ID, 10), shortTime(s.ReceivedAt), app.HumanSize(s.OriginalSize)}
+	if ct := shortContentType(s.ContentType); ct != "" {
+		parts = append(parts, ct)
+	}
+	if s.Truncated {
+		parts = append(parts, "cut")
+	}
+	switch s.Signature {
+	case storage.SigValid:
+		parts = append(parts, "✓ signature valid")
+	case storage.SigInvalid:
+		parts = append(parts, "✗ signature invalid")
+	case storage.SigStale:
+		parts = append(parts, "✗ signature stale")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func shortTime(t time.Time) string {
+	t = t.Local()
+	now := time.Now()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Jan 2 15:04")
+}
+
+func shortContentType(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.TrimSpace(ct)
+}
+
+// methodColor follows the colours API tools made familiar.
+func methodColor(method string) color.Color {
+	switch method {
+	case "GET":
+		return color.NRGBA{R: 0x2b, G: 0x6c, B: 0xb0, A: 0xff}
+	case "POST":
+		return color.NRGBA{R: 0x2f, G: 0x85, B: 0x5a, A: 0xff}
+	case "PUT":
+		return color.NRGBA{R: 0xc0, G: 0x56, B: 0x21, A: 0xff}
+	case "PATCH":
+		return color.NRGBA{R: 0x6b, G: 0x46, B: 0xc1, A: 0xff}
+	case "DELETE":
+		return color.NRGBA{R: 0xc5, G: 0x30, B: 0x30, A: 0xff}
+	}
+	return color.NRGBA{R: 0x4a, G: 0x55, B: 0x68, A: 0xff}
+}

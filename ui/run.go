@@ -1,0 +1,40 @@
+// Package ui is Hookscope's Fyne window, built on package app.
+package ui
+
+import (
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"hookscope/app"
+)
+
+// AppID identifies Hookscope to the desktop (preferences, notifications).
+const AppID = "dev.hookscope.app"
+
+// Run opens the store, starts the listener and shows the window until it is
+// closed or stop fires. It returns the process exit code.
+func Run(cfg app.Config, stdout, stderr io.Writer, stop <-chan struct{}) int {
+	core, err := app.Open(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "hookscope: "+err.Error())
+		return 2
+	}
+	defer core.Close()
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(appIcon())
+	w := a.NewWindow("Hookscope")
+	view := NewMainView(a, w, core)
+	w.SetContent(view.Object())
+	w.Resize(fyne.NewSize(1200, 760))
+	view.Start(stdout)
+	go func() {
+		<-stop
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	view.Close()
+	return 0
+}
