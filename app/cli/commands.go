@@ -76,11 +76,6 @@ func runServe(env Env, args []string) (int, error) {
 	return ExitOK, core.Close()
 }
 
-// openStore opens the database for a one-shot command.
-func openStore(path string) (*storage.Store, error) {
-	return storage.Open(path, storage.Options{})
-}
-
 func runList(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	db := storeFlags(fs)
@@ -92,7 +87,7 @@ func runList(env Env, args []string) (int, error) {
 	if len(rest) > 0 {
 		return ExitError, usagef("list takes no arguments, got %q", rest[0])
 	}
-	st, err := openStore(*db)
+	st, err := openBackend(*db)
 	if err != nil {
 		return ExitError, err
 	}
@@ -144,7 +139,7 @@ func runShow(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	st, err := openStore(*db)
+	st, err := openBackend(*db)
 	if err != nil {
 		return ExitError, err
 	}

@@ -40,7 +40,7 @@ func runVerify(env Env, args []string) (int, error) {
 		return ExitError, err
 	}
 	opt.URL = *publicURL
-	st, err := openStore(*db)
+	st, err := openBackend(*db)
 	if err != nil {
 		return ExitError, err
 	}
@@ -50,7 +50,7 @@ func runVerify(env Env, args []string) (int, error) {
 		return ExitError, err
 	}
 	if *secret == "" || *scheme == "" {
-		rule, ok := app.SavedSecretFor(st, rec.Path)
+		rule, ok := st.SecretFor(rec.Path)
 		if !ok && *secret == "" {
 			return ExitError, usagef("no --secret given and none saved for %s", rec.Path)
 		}
