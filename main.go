@@ -27,5 +27,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hookscope: "+err.Error())
 		os.Exit(cli.ExitError)
 	}
-	os.Exit(ui.Run(opts.Config, os.Stdout, os.Stderr, stop))
+	os.Exit(ui.Run(opts.Config, opts.APIAddr, os.Stdout, os.Stderr, stop))
 }

@@ -286,6 +286,12 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 		t.Fatalf("post to the window's listener: %v", err)
 	}
 	resp.Body.Close()
+	// While the window holds the store, the command line goes through its
+	// socket.
+	code, out := hookscope(t, bin, "list", "--json", "--db", db)
+	if code != 0 || !strings.Contains(string(out), `"path":"/from-test"`) {
+		t.Fatalf("list --json while the window is open: %d %s", code, out)
+	}
 	// SIGTERM closes the window and the store cleanly.
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
@@ -298,7 +304,7 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("window did not exit after SIGTERM")
 	}
-	code, out := hookscope(t, bin, "show", "1", "--db", db)
+	code, out = hookscope(t, bin, "show", "1", "--db", db)
 	if code != 0 || !strings.Contains(string(out), "hello window") {
 		t.Fatalf("the window's capture is not in the store: %d %s", code, out)
 	}

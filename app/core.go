@@ -254,3 +254,13 @@ func (c *Core) annotate(rec *storage.Record) {
 	}
 	rec.Signature = Verdict(res)
 }
+
+// Append stores a request that did not come through the listener (import,
+// the local API) and tells subscribers.
+func (c *Core) Append(ctx context.Context, rec *storage.Record) (uint64, error) {
+	id, err := c.store.Append(ctx, rec)
+	if err == nil {
+		c.hub.Publish(Added)
+	}
+	return id, err
+}

@@ -39,6 +39,7 @@ type RequestJSON struct {
 	Truncated    bool        `json:"truncated"`
 	ContentType  string      `json:"content_type"`
 	Status       int         `json:"status,omitempty"`
+	Signature    string      `json:"signature,omitempty"`
 }
 
 // SummaryJSON is the stable shape of one `list --json` line.
@@ -51,6 +52,8 @@ type SummaryJSON struct {
 	ContentType  string `json:"content_type"`
 	OriginalSize int64  `json:"original_size"`
 	Truncated    bool   `json:"truncated"`
+	Status       int    `json:"status,omitempty"`
+	Signature    string `json:"signature,omitempty"`
 }
 
 // FormatTime is RFC 3339 with all nine digits of nanoseconds, so times
@@ -68,6 +71,7 @@ func NewRequestJSON(rec *storage.Record) RequestJSON {
 		Query: rec.RawQuery, Proto: rec.Proto, Host: rec.Host, RemoteAddr: rec.RemoteAddr,
 		Headers: h, BodyBase64: base64.StdEncoding.EncodeToString(rec.Body), BodySize: rec.BodySize,
 		OriginalSize: rec.OriginalSize, Truncated: rec.Truncated, ContentType: rec.ContentType, Status: rec.Status,
+		Signature: rec.Signature.String(),
 	}
 }
 
@@ -76,7 +80,51 @@ func NewSummaryJSON(s storage.Summary) SummaryJSON {
 	return SummaryJSON{
 		ID: s.ID, ReceivedAt: FormatTime(s.ReceivedAt), Method: s.Method, Path: s.Path,
 		BodySize: s.BodySize, ContentType: s.ContentType, OriginalSize: s.OriginalSize, Truncated: s.Truncated,
+		Status: s.Status, Signature: s.Signature.String(),
 	}
+}
+
+// ParseSigState reads a verdict written by SigState.String.
+func ParseSigState(s string) storage.SigState {
+	for _, st := range []storage.SigState{storage.SigValid, storage.SigInvalid, storage.SigStale} {
+		if st.String() == s {
+			return st
+		}
+	}
+	return storage.SigNone
+}
+
+// Summary converts the JSON form back, for clients of the local API.
+func (j SummaryJSON) Summary() (storage.Summary, error) {
+	at, err := time.Parse(time.RFC3339Nano, j.ReceivedAt)
+	if err != nil {
+		return storage.Summary{}, fmt.Errorf("request %d: received_at %q: %w", j.ID, j.ReceivedAt, err)
+	}
+	return storage.Summary{
+		ID: j.ID, ReceivedAt: at.UTC(), Method: j.Method, Path: j.Path, BodySize: j.BodySize,
+		OriginalSize: j.OriginalSize, Truncated: j.Truncated, ContentType: j.ContentType,
+		Status: j.Status, Signature: ParseSigState(j.Signature),
+	}, nil
+}
+
+// Record converts the JSON form back into a record.
+func (j RequestJSON) Record() (*storage.Record, error) {
+	at, err := time.Parse(time.RFC3339Nano, j.ReceivedAt)
+	if err != nil {
+		return nil, fmt.Errorf("request %d: received_at %q: %w", j.ID, j.ReceivedAt, err)
+	}
+	body, err := base64.StdEncoding.DecodeString(j.BodyBase64)
+	if err != nil {
+		return nil, fmt.Errorf("request %d: body_base64: %w", j.ID, err)
+	}
+	return &storage.Record{
+		Summary: storage.Summary{
+			ID: j.ID, ReceivedAt: at.UTC(), Method: j.Method, Path: j.Path, BodySize: j.BodySize,
+			OriginalSize: j.OriginalSize, Truncated: j.Truncated, ContentType: j.ContentType,
+			Status: j.Status, Signature: ParseSigState(j.Signature),
+		},
+		RawQuery: j.Query, Proto: j.Proto, Host: j.Host, RemoteAddr: j.RemoteAddr, Header: j.Headers, Body: body,
+	}, nil
 }
 
 // HumanSize renders a byte count for people: 512 B, 1.5 KiB, 10.0 MiB.

@@ -178,3 +178,15 @@ func (s *Store) UsedBytes() (int64, error) {
 	})
 	return n, err
 }
+
+// NewestID is the highest stored ID, 0 when empty.
+func (s *Store) NewestID() (uint64, error) {
+	var id uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketSummaries).Cursor().Last(); k != nil {
+			id = keyID(k)
+		}
+		return nil
+	})
+	return id, err
+}

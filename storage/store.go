@@ -30,6 +30,9 @@ var (
 // ErrNotFound is returned for an ID that is not in the store.
 var ErrNotFound = errors.New("no such request")
 
+// ErrInUse is wrapped by Open when another process holds the file.
+var ErrInUse = errors.New("database in use")
+
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("the store is closed")
 
@@ -94,7 +97,7 @@ func Open(path string, opt Options) (st *Store, err error) {
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("the database %s is in use by another Hookscope (close it or use --db)", path)
+		return inUseError{path}
 	case errors.Is(err, os.ErrPermission):
 		return fmt.Errorf("cannot open the database %s: permission denied (check the file's owner and mode, or use --db)", path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
@@ -103,6 +106,14 @@ func openError(path string, err error) error {
 	}
 	return fmt.Errorf("cannot open the database %s: %w", path, err)
 }
+
+type inUseError struct{ path string }
+
+func (e inUseError) Error() string {
+	return fmt.Sprintf("the database %s is in use by another Hookscope (close it or use --db)", e.path)
+}
+
+func (e inUseError) Unwrap() error { return ErrInUse }
 
 func damagedError(path string, cause error) error {
 	return fmt.Errorf("the database %s is damaged or is not a Hookscope database (%v): move it aside and Hookscope will start a new one, or use --db", path, cause)

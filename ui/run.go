@@ -9,6 +9,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"hookscope/app"
+	"hookscope/app/localapi"
 )
 
 // AppID identifies Hookscope to the desktop (preferences, notifications).
@@ -16,13 +17,24 @@ const AppID = "dev.hookscope.app"
 
 // Run opens the store, starts the listener and shows the window until it is
 // closed or stop fires. It returns the process exit code.
-func Run(cfg app.Config, stdout, stderr io.Writer, stop <-chan struct{}) int {
+func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	core, err := app.Open(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "hookscope: "+err.Error())
 		return 2
 	}
 	defer core.Close()
+	// The command line works while the window holds the store, through
+	// this socket.
+	api, err := localapi.Start(core, localapi.Options{TCPAddr: apiAddr})
+	if err != nil {
+		fmt.Fprintln(stderr, "hookscope: "+err.Error())
+		return 2
+	}
+	defer api.Close()
+	if api.TCPAddr() != "" {
+		fmt.Fprintf(stderr, "local API on http://%s (token in %s)\n", api.TCPAddr(), localapi.TokenPath(core.DBPath()))
+	}
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon())
 	w := a.NewWindow("Hookscope")

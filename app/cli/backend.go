@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"hookscope/app"
+	"hookscope/app/localapi"
 	"hookscope/storage"
 )
 
@@ -26,9 +29,16 @@ func (f fileBackend) SecretFor(path string) (app.SecretRule, bool) {
 	return app.SavedSecretFor(f.Store, path)
 }
 
-// openBackend opens the database for a one-shot command.
+// openBackend opens the database for a one-shot command: through the
+// running instance's socket when there is one, else the file itself.
 func openBackend(path string) (Backend, error) {
+	if client, err := localapi.Dial(path); err == nil {
+		return client, nil
+	}
 	st, err := storage.Open(path, storage.Options{})
+	if errors.Is(err, storage.ErrInUse) {
+		return nil, fmt.Errorf("%w, and its local API at %s did not answer", err, localapi.SocketPath(path))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -147,16 +147,6 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	}
 }
 
-func TestCommandWhileServeHoldsTheStore(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "held.db")
-	_, stop := startServe(t, db)
-	defer stop()
-	code, _, errOut := run("list", "--db", db)
-	if code != 2 || !strings.Contains(errOut, "is in use by another Hookscope (close it or use --db)") {
-		t.Fatalf("exit %d %q", code, errOut)
-	}
-}
-
 func TestServePortInUse(t *testing.T) {
 	dir := t.TempDir()
 	url, stop := startServe(t, filepath.Join(dir, "a.db"))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"hookscope/app"
+	"hookscope/app/localapi"
 	"hookscope/capture"
 	"hookscope/storage"
 )
@@ -23,13 +25,15 @@ func storeFlags(fs *flag.FlagSet) *string {
 
 // WindowOptions are the flags the window takes.
 type WindowOptions struct {
-	Config app.Config
+	Config  app.Config
+	APIAddr string
 }
 
 // ParseWindowFlags reads the window's flags: --listen, --db, --max-body.
 func ParseWindowFlags(args []string) (WindowOptions, error) {
 	fs := flag.NewFlagSet("hookscope", flag.ContinueOnError)
 	cfg := listenFlags(fs)
+	api := apiFlag(fs)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return WindowOptions{}, err
@@ -37,7 +41,12 @@ func ParseWindowFlags(args []string) (WindowOptions, error) {
 	if len(rest) > 0 {
 		return WindowOptions{}, usagef("unknown command %q (try hookscope help)", rest[0])
 	}
-	return WindowOptions{Config: cfg()}, nil
+	return WindowOptions{Config: cfg(), APIAddr: *api}, nil
+}
+
+// apiFlag adds --api, the optional TCP address of the local API.
+func apiFlag(fs *flag.FlagSet) *string {
+	return fs.String("api", "", "also serve the local API on this TCP address (bearer token in <db>.token)")
 }
 
 func listenFlags(fs *flag.FlagSet) func() app.Config {
@@ -51,6 +60,7 @@ func listenFlags(fs *flag.FlagSet) func() app.Config {
 func runServe(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := listenFlags(fs)
+	api := apiFlag(fs)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return ExitError, err
@@ -63,6 +73,11 @@ func runServe(env Env, args []string) (int, error) {
 		return ExitError, err
 	}
 	defer core.Close()
+	apiServer, err := StartAPI(core, *api, env.Stderr)
+	if err != nil {
+		return ExitError, err
+	}
+	defer apiServer.Close()
 	if err := core.StartListener(""); err != nil {
 		return ExitError, err
 	}
@@ -73,6 +88,7 @@ func runServe(env Env, args []string) (int, error) {
 		select {}
 	}
 	// Close lets in-flight requests finish (bounded) and closes the store.
+	apiServer.Close()
 	return ExitOK, core.Close()
 }
 
@@ -189,4 +205,17 @@ func writeHuman(env Env, rec *storage.Record) {
 	if rec.Truncated {
 		fmt.Fprintf(w, "[body cut at %s of %s]\n", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
 	}
+}
+
+// StartAPI serves the local API for core (the socket always, TCP when addr
+// is set) and says where on stderr, keeping stdout for the listening line.
+func StartAPI(core *app.Core, addr string, stderr io.Writer) (*localapi.Server, error) {
+	srv, err := localapi.Start(core, localapi.Options{TCPAddr: addr})
+	if err != nil {
+		return nil, err
+	}
+	if srv.TCPAddr() != "" {
+		fmt.Fprintf(stderr, "local API on http://%s (token in %s)\n", srv.TCPAddr(), localapi.TokenPath(core.DBPath()))
+	}
+	return srv, nil
 }

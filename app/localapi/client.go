@@ -1,0 +1,277 @@
+package localapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"hookscope/app"
+	"hookscope/app/signature"
+	"hookscope/storage"
+)
+
+// Client talks to a running Hookscope's local API.
+type Client struct {
+	http  *http.Client
+	base  string
+	token string
+	where string // for messages: the socket path or TCP address
+}
+
+// ErrUnreachable is wrapped when no instance answers.
+var ErrUnreachable = errors.New("no running Hookscope answered")
+
+// Dial connects to the socket of the database at dbPath and checks that
+// something answers there.
+func Dial(dbPath string) (*Client, error) {
+	sock := SocketPath(dbPath)
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}
+	c := &Client{http: &http.Client{Transport: tr}, base: "http://hookscope", where: sock}
+	if err := c.ping(); err != nil {
+		tr.CloseIdleConnections()
+		return nil, err
+	}
+	return c, nil
+}
+
+// DialTCP connects to a TCP API with its bearer token.
+func DialTCP(addr, token string) (*Client, error) {
+	c := &Client{http: &http.Client{}, base: "http://" + addr, token: token, where: addr}
+	if err := c.ping(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Client) ping() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	resp, err := c.do(ctx, "GET", "/v1/ping", nil)
+	if err != nil {
+		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.where, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%w at %s: ping answered %d", ErrUnreachable, c.where, resp.StatusCode)
+	}
+	return nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.http.Do(req)
+}
+
+// call does one request and decodes a JSON answer into out.
+func (c *Client) call(method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	resp, err := c.do(context.Background(), method, path, body)
+	if err != nil {
+		return fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return answerError(resp)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// answerError turns an error answer back into the error the store gave, so
+// commands print the same sentence either way.
+func answerError(resp *http.Response) error {
+	var e ErrorJSON
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+	if e.Error == "" {
+		e.Error = resp.Status
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return remoteError{msg: e.Error, wrapped: storage.ErrNotFound}
+	}
+	return remoteError{msg: e.Error}
+}
+
+type remoteError struct {
+	msg     string
+	wrapped error
+}
+
+func (e remoteError) Error() string { return e.msg }
+func (e remoteError) Unwrap() error { return e.wrapped }
+
+// Summaries lists requests after afterID, oldest first.
+func (c *Client) Summaries(afterID uint64, limit int) ([]storage.Summary, error) {
+	q := url.Values{"since": {strconv.FormatUint(afterID, 10)}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return c.List(q)
+}
+
+// List lists requests with the API's filters (method, path, header,
+// json_path, since, limit).
+func (c *Client) List(q url.Values) ([]storage.Summary, error) {
+	resp, err := c.do(context.Background(), "GET", "/v1/requests?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, answerError(resp)
+	}
+	var out []storage.Summary
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var j app.SummaryJSON
+		if err := dec.Decode(&j); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return out, fmt.Errorf("read the list from %s: %w", c.where, err)
+		}
+		s, err := j.Summary()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
+	}
+}
+
+// Get returns one request.
+func (c *Client) Get(id uint64) (*storage.Record, error) {
+	var j app.RequestJSON
+	if err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
+		return nil, err
+	}
+	return j.Record()
+}
+
+// Append stores a request through the running instance.
+func (c *Client) Append(ctx context.Context, rec *storage.Record) (uint64, error) {
+	var out struct {
+		ID uint64 `json:"id"`
+	}
+	err := c.call("POST", "/v1/requests", app.NewRequestJSON(rec), &out)
+	return out.ID, err
+}
+
+// Delete removes requests.
+func (c *Client) Delete(ids ...uint64) error {
+	for _, id := range ids {
+		var out map[string]uint64
+		if err := c.call("DELETE", "/v1/requests/"+strconv.FormatUint(id, 10), nil, &out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SecretFor asks for the rule saved for a path (socket only).
+func (c *Client) SecretFor(path string) (app.SecretRule, bool) {
+	var rule app.SecretRule
+	err := c.call("GET", "/v1/secrets/match?path="+url.QueryEscape(path), nil, &rule)
+	return rule, err == nil
+}
+
+// Verify checks a request's signature in the running instance.
+func (c *Client) Verify(id uint64, in VerifyJSON) (signature.Result, error) {
+	var res signature.Result
+	err := c.call("POST", "/v1/requests/"+strconv.FormatUint(id, 10)+"/verify", in, &res)
+	return res, err
+}
+
+// Wait long-polls for matches (see the server's wait). A timeout is an
+// error wrapping context.DeadlineExceeded.
+func (c *Client) Wait(ctx context.Context, q url.Values) ([]*storage.Record, error) {
+	resp, err := c.do(ctx, "GET", "/v1/wait?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusRequestTimeout {
+		e := answerError(resp)
+		return nil, fmt.Errorf("%s: %w", e, context.DeadlineExceeded)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, answerError(resp)
+	}
+	var out []*storage.Record
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var j app.RequestJSON
+		if err := dec.Decode(&j); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return out, err
+		}
+		rec, err := j.Record()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rec)
+	}
+}
+
+// Events calls fn for each new request until ctx ends or the server goes.
+func (c *Client) Events(ctx context.Context, fn func(storage.Summary)) error {
+	resp, err := c.do(ctx, "GET", "/v1/events", nil)
+	if err != nil {
+		return fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return answerError(resp)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "data: ") {
+			continue
+		}
+		var j app.SummaryJSON
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &j); err != nil {
+			continue
+		}
+		if s, err := j.Summary(); err == nil {
+			fn(s)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return sc.Err()
+}
+
+// Close releases idle connections.
+func (c *Client) Close() error {
+	c.http.CloseIdleConnections()
+	return nil
+}

@@ -1,0 +1,351 @@
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"hookscope/app"
+	"hookscope/app/signature"
+	"hookscope/storage"
+)
+
+// maxWait bounds one long poll; clients loop for longer waits.
+const maxWait = 10 * time.Minute
+
+func (s *Server) routes(overTCP bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/ping", s.ping)
+	mux.HandleFunc("GET /v1/requests", s.list)
+	mux.HandleFunc("POST /v1/requests", s.add)
+	mux.HandleFunc("GET /v1/requests/{id}", s.get)
+	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
+	mux.HandleFunc("POST /v1/requests/{id}/verify", s.verify)
+	mux.HandleFunc("GET /v1/wait", s.wait)
+	mux.HandleFunc("GET /v1/events", s.events)
+	if !overTCP {
+		// Saved secrets go only to the socket, which only the database's
+		// owner can reach; over TCP, verify runs here instead.
+		mux.HandleFunc("GET /v1/secrets/match", s.secretMatch)
+	}
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// ErrorJSON is every error answer's body.
+type ErrorJSON struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, ErrorJSON{Error: msg})
+}
+
+func storeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, storage.ErrNotFound) {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	writeError(w, http.StatusInternalServerError, err.Error())
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a request ID", r.PathValue("id")))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "db": s.core.DBPath(), "listening": s.core.ListenerURL()})
+}
+
+// filterFromQuery reads method, path, header (repeated), json_path, since.
+func filterFromQuery(r *http.Request) (app.Filter, error) {
+	q := r.URL.Query()
+	f := app.Filter{Method: q.Get("method"), PathGlob: q.Get("path")}
+	for _, h := range q["header"] {
+		hc, err := app.ParseHeaderCond(h)
+		if err != nil {
+			return f, err
+		}
+		f.Headers = append(f.Headers, hc)
+	}
+	if e := q.Get("json_path"); e != "" {
+		jc, err := app.ParseJSONCond(e)
+		if err != nil {
+			return f, err
+		}
+		f.JSON = jc
+	}
+	if v := q.Get("since"); v != "" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return f, fmt.Errorf("since %q is not a request ID", v)
+		}
+		f.SinceID = id
+	}
+	return f, nil
+}
+
+// list streams matching summaries as JSON Lines, oldest first, exactly the
+// lines `list --json` prints.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	f, err := filterFromQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	sent := 0
+	for after := f.SinceID; limit <= 0 || sent < limit; {
+		page, err := s.core.Summaries(after, 1000)
+		if err != nil {
+			return
+		}
+		for _, sum := range page {
+			after = sum.ID
+			if s.matches(f, sum) {
+				enc.Encode(app.NewSummaryJSON(sum))
+				if sent++; limit > 0 && sent >= limit {
+					return
+				}
+			}
+		}
+		if len(page) < 1000 {
+			return
+		}
+	}
+}
+
+func (s *Server) matches(f app.Filter, sum storage.Summary) bool {
+	if !f.MatchSummary(sum) {
+		return false
+	}
+	if !f.NeedsRecord() {
+		return true
+	}
+	rec, err := s.core.Get(sum.ID)
+	return err == nil && f.Match(rec)
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	rec, err := s.core.Get(id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, app.NewRequestJSON(rec))
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.core.Summary(id); err != nil {
+		storeError(w, err)
+		return
+	}
+	if err := s.core.Delete(id); err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"deleted": id})
+}
+
+// add stores a request given in `show --json` form (import goes through it).
+func (s *Server) add(w http.ResponseWriter, r *http.Request) {
+	var in app.RequestJSON
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not a request in show --json form: "+err.Error())
+		return
+	}
+	rec, err := in.Record()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, err := s.core.Append(r.Context(), rec)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"id": id})
+}
+
+// VerifyJSON is the body of POST /v1/requests/{id}/verify. Without a
+// secret the one saved for the request's path is used.
+type VerifyJSON struct {
+	Scheme    string `json:"scheme"`
+	Secret    string `json:"secret,omitempty"`
+	Tolerance string `json:"tolerance,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var in VerifyJSON
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not a verify request: "+err.Error())
+		return
+	}
+	rec, err := s.core.Get(id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	opt := signature.Options{Secret: in.Secret, URL: in.URL}
+	if rule, ok := s.core.SecretFor(rec.Path); ok && in.Secret == "" {
+		opt.Secret, opt.URL = rule.Secret, rule.URL
+		if in.Scheme == "" {
+			in.Scheme = rule.Scheme
+		}
+	}
+	if in.Tolerance != "" {
+		d, err := time.ParseDuration(in.Tolerance)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("tolerance %q is not a duration", in.Tolerance))
+			return
+		}
+		opt.Tolerance = d
+		if d == 0 {
+			opt.Tolerance = signature.NoTolerance
+		}
+	}
+	if in.Scheme == "" {
+		in.Scheme = "auto"
+	}
+	res, err := app.VerifyRecord(rec, in.Scheme, opt)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) secretMatch(w http.ResponseWriter, r *http.Request) {
+	rule, ok := s.core.SecretFor(r.URL.Query().Get("path"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "no secret saved for this path")
+		return
+	}
+	writeJSON(w, http.StatusOK, rule)
+}
+
+// wait is a long poll: it answers with the first `count` matches as JSON
+// Lines of `show --json` objects, or 408 when `timeout` passes first.
+func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
+	f, err := filterFromQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if r.URL.Query().Get("since") == "" {
+		if f.SinceID, err = s.core.NewestID(); err != nil {
+			storeError(w, err)
+			return
+		}
+	}
+	count, _ := strconv.Atoi(r.URL.Query().Get("count"))
+	timeout := maxWait
+	if v := r.URL.Query().Get("timeout"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 && d < maxWait {
+			timeout = d
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	found, err := s.core.Wait(ctx, f, count)
+	if err != nil {
+		writeError(w, http.StatusRequestTimeout, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for _, rec := range found {
+		enc.Encode(app.NewRequestJSON(rec))
+	}
+}
+
+// events streams new summaries as server-sent events until the client
+// leaves or the server stops.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	after, err := s.core.NewestID()
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	sub := s.core.Subscribe()
+	defer sub.Close()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": hookscope events\n\n")
+	flusher.Flush()
+	keepAlive := time.NewTicker(15 * time.Second)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.stop:
+			return
+		case <-keepAlive.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-sub.C:
+			sub.Take()
+			if after, err = s.sendNew(w, after); err != nil {
+				return
+			}
+		}
+		flusher.Flush()
+	}
+}
+
+func (s *Server) sendNew(w http.ResponseWriter, after uint64) (uint64, error) {
+	page, err := s.core.Summaries(after, 0)
+	if err != nil {
+		return after, err
+	}
+	for _, sum := range page {
+		data, _ := json.Marshal(app.NewSummaryJSON(sum))
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: request\ndata: %s\n\n", sum.ID, data); err != nil {
+			return after, err
+		}
+		after = sum.ID
+	}
+	return after, nil
+}

@@ -1,0 +1,184 @@
+// Package localapi lets other processes use the store while the window or
+// `serve` holds it: an HTTP API on a Unix socket beside the database file
+// (<db>.sock, mode 0600), and optionally on TCP with a bearer token.
+package localapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"hookscope/app"
+)
+
+// SocketPath is where the API for the database at dbPath listens.
+func SocketPath(dbPath string) string { return dbPath + ".sock" }
+
+// TokenPath holds the TCP API's bearer token (mode 0600).
+func TokenPath(dbPath string) string { return dbPath + ".token" }
+
+// Options configure Start.
+type Options struct {
+	// TCPAddr, when set, also serves the API on TCP (token required).
+	TCPAddr string
+}
+
+// Server is a running local API.
+type Server struct {
+	core     *app.Core
+	sockPath string
+	token    string
+	unix     *http.Server
+	tcp      *http.Server
+	tcpAddr  string
+	wg       sync.WaitGroup
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// Start serves the API for core's database. A socket left by a crashed
+// Hookscope is replaced; a live one is an error.
+func Start(core *app.Core, opt Options) (*Server, error) {
+	s := &Server{core: core, sockPath: SocketPath(core.DBPath()), stop: make(chan struct{})}
+	ln, err := listenUnix(s.sockPath)
+	if err != nil {
+		return nil, err
+	}
+	s.unix = &http.Server{Handler: s.routes(false), ReadHeaderTimeout: 10 * time.Second}
+	s.serve(s.unix, ln)
+	if opt.TCPAddr != "" {
+		if err := s.startTCP(opt.TCPAddr); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Server) serve(srv *http.Server, ln net.Listener) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		srv.Serve(ln)
+	}()
+}
+
+func listenUnix(path string) (net.Listener, error) {
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	// The socket must never be reachable by other users, not even for the
+	// moment between bind and chmod.
+	old := syscall.Umask(0o077)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("serve the local API on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("serve the local API on %s: %w", path, err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(true)
+	return ln, nil
+}
+
+// removeStale deletes a socket nobody answers on (left by a crash).
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s exists and is not a Hookscope socket: move it aside", path)
+	}
+	conn, err := net.DialTimeout("unix", path, 500*time.Millisecond)
+	if err == nil {
+		conn.Close()
+		return fmt.Errorf("another Hookscope is already serving %s", path)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("remove the stale socket %s: %w", path, err)
+	}
+	return nil
+}
+
+func (s *Server) startTCP(addr string) error {
+	token, err := loadOrCreateToken(TokenPath(s.core.DBPath()))
+	if err != nil {
+		return err
+	}
+	s.token = token
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve the local API on %s: %w", addr, err)
+	}
+	s.tcpAddr = ln.Addr().String()
+	s.tcp = &http.Server{Handler: s.requireToken(s.routes(true)), ReadHeaderTimeout: 10 * time.Second}
+	s.serve(s.tcp, ln)
+	return nil
+}
+
+// loadOrCreateToken keeps one token per database so scripts can read it.
+func loadOrCreateToken(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the API token %s: %w", path, err)
+	}
+	return token, nil
+}
+
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	want := []byte("Bearer " + s.token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hookscope"`)
+			writeError(w, http.StatusUnauthorized, "a bearer token is required (see the .token file beside the database)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TCPAddr is the bound TCP address, "" when TCP is off.
+func (s *Server) TCPAddr() string { return s.tcpAddr }
+
+// SocketPath is the Unix socket served.
+func (s *Server) SocketPath() string { return s.sockPath }
+
+// Close stops serving, ends open streams and removes the socket.
+func (s *Server) Close() error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, srv := range []*http.Server{s.unix, s.tcp} {
+		if srv != nil {
+			if srv.Shutdown(ctx) != nil {
+				srv.Close()
+			}
+		}
+	}
+	s.wg.Wait()
+	return nil
+}
