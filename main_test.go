@@ -309,3 +309,40 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 		t.Fatalf("the window's capture is not in the store: %d %s", code, out)
 	}
 }
+
+// TestReadmeWaitExample runs the README's "Use it from tests" script as
+// written, with the built binary first on PATH, so the example cannot rot.
+func TestReadmeWaitExample(t *testing.T) {
+	bin := binary(t)
+	for _, tool := range []string{"bash", "jq", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/install-deps.sh installs it)", tool)
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Use it from tests")
+	_, script, ok2 := strings.Cut(section, "```sh\n")
+	script, _, ok3 := strings.Cut(script, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no sh block under \"Use it from tests\"")
+	}
+	dir := t.TempDir()
+	binDir := filepath.Join(dir, "bin")
+	os.MkdirAll(binDir, 0o755)
+	if err := os.Symlink(bin, filepath.Join(binDir, "hookscope")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README example failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "true") {
+		t.Fatalf("the example's jq assertion printed %q", out)
+	}
+}

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb)
+packages=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb curl jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
