@@ -34,6 +34,8 @@ func commands() []command {
 		{"serve", "serve [--listen ADDR] [--db PATH] [--max-body SIZE]   headless capture", runServe},
 		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
 		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
+		{"export", exportSynopsis, runExport},
+		{"import", importSynopsis, runImport},
 		{"delete", "delete ID... [--db PATH]                           remove requests", runDelete},
 		{"wait", "wait [--path GLOB] [--method M] [--header \"K: V\"] [--json-path EXPR] [--since ID] [--count N] [--timeout D] [--listen ADDR] [--db PATH]\n" +
 			"                                                     print the first N matching requests as JSON Lines (exit 1 on timeout)", runWait},

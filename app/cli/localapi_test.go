@@ -58,6 +58,8 @@ func TestCommandsGiveTheSameAnswerThroughTheSocket(t *testing.T) {
 		{"verify", "1", "--scheme", "stripe", "--secret", "whsec_same", "--json", "--db", db},
 		{"verify", "1", "--scheme", "stripe", "--secret", "whsec_other", "--db", db},
 		{"verify", "1", "--scheme", "nope", "--secret", "x", "--db", db},
+		{"export", "--format", "har", "--db", db}, {"export", "--format", "curl", "1", "2", "--db", db},
+		{"export", "--format", "raw", "--db", db}, {"export", "--format", "har", "77", "--db", db},
 	}
 	type answer struct {
 		code     int

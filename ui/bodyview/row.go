@@ -58,7 +58,9 @@ func (r *row) set(segs []segment, th fyne.Theme, v fyne.ThemeVariant) {
 		t.Text, t.TextSize, t.Color = s.text, r.metrics.size, th.Color(s.color, v)
 		w := r.metrics.width(s.text)
 		t.Move(fyne.NewPos(x, 0))
-		t.Resize(fyne.NewSize(w, r.metrics.lineH))
+		// A box taller than the row: the GL painter cuts glyphs at the box,
+		// and underscores sit right at its bottom edge.
+		t.Resize(fyne.NewSize(w, r.metrics.lineH+r.metrics.size/2))
 		x += w
 		r.objects = append(r.objects, t)
 	}
@@ -89,9 +91,7 @@ type metrics struct {
 func newMetrics(th fyne.Theme) *metrics {
 	size := th.Size(theme.SizeNameText)
 	cell := fyne.MeasureText("M", size, monospace)
-	// Two spare pixels keep underscores and descenders from being painted
-	// over by the next row.
-	return &metrics{size: size, charW: cell.Width, lineH: cell.Height + 2}
+	return &metrics{size: size, charW: cell.Width, lineH: cell.Height}
 }
 
 // width avoids MeasureText for ASCII, where the monospace cell is exact;

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"hookscope/app/exchange"
+	"hookscope/storage"
+)
+
+// Synopses for commands(): the lead pastes these next to runExport and
+// runImport.
+const (
+	exportSynopsis = "export [--db PATH] --format har|curl|raw [ID...]   to stdout; no IDs: all, oldest first"
+	importSynopsis = "import FILE [--db PATH]                          HAR, raw HTTP or curl (- reads stdin)"
+)
+
+// exportPage is how many summaries export reads at a time: a big store
+// streams instead of loading at once.
+const exportPage = 256
+
+func runExport(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	db := storeFlags(fs)
+	format := fs.String("format", "", "har, curl or raw")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if *format == "" {
+		return ExitError, usagef("export needs --format har, curl or raw")
+	}
+	f, err := exchange.ParseFormat(*format)
+	if err != nil {
+		return ExitError, usagef("%v", err)
+	}
+	ids := make([]uint64, len(rest))
+	for i, s := range rest {
+		if ids[i], err = parseID(s); err != nil {
+			return ExitError, err
+		}
+	}
+	st, err := openBackend(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer st.Close()
+	// Check every ID before writing anything, so an unknown one never
+	// leaves half an export on stdout.
+	if err := checkIDs(st, ids, *db); err != nil {
+		return ExitError, err
+	}
+	return export(env.Stdout, st, f, ids)
+}
+
+// checkIDs asks for one summary at each ID, which reads no body.
+func checkIDs(st Backend, ids []uint64, db string) error {
+	for _, id := range ids {
+		page, err := st.Summaries(id-1, 1)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 || page[0].ID != id {
+			return fmt.Errorf("there is no request %d in %s (see hookscope list)", id, db)
+		}
+	}
+	return nil
+}
+
+func export(w io.Writer, st Backend, f exchange.Format, ids []uint64) (int, error) {
+	out := bufio.NewWriter(w)
+	enc, err := exchange.NewEncoder(out, f, version())
+	if err != nil {
+		return ExitError, err
+	}
+	if len(ids) > 0 {
+		err = encodeIDs(st, enc, ids)
+	} else {
+		err = encodeAll(st, enc)
+	}
+	if err == nil {
+		err = enc.Close()
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return ExitError, err
+	}
+	return ExitOK, nil
+}
+
+func encodeIDs(st Backend, enc exchange.Encoder, ids []uint64) error {
+	for _, id := range ids {
+		rec, err := st.Get(id)
+		if err != nil {
+			return err
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeAll pages through the summaries and reads one body at a time.
+func encodeAll(st Backend, enc exchange.Encoder) error {
+	for after := uint64(0); ; {
+		page, err := st.Summaries(after, exportPage)
+		if err != nil {
+			return err
+		}
+		for _, s := range page {
+			rec, err := st.Get(s.ID)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue // deleted since the page was read
+			}
+			if err != nil {
+				return err
+			}
+			if err := enc.Encode(rec); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// version is the module version for HAR's creator field ("(devel)" in a
+// plain go build).
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
+func runImport(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	db := storeFlags(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) != 1 {
+		return ExitError, usagef("import takes one file (a HAR file, raw HTTP requests or a curl command; - reads stdin)")
+	}
+	data, err := readInput(rest[0])
+	if err != nil {
+		return ExitError, err
+	}
+	res, err := exchange.Import(data)
+	if err != nil {
+		return ExitError, fmt.Errorf("%s: %w", rest[0], err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(env.Stderr, "hookscope import: warning: "+w)
+	}
+	st, err := openBackend(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer st.Close()
+	first, last, err := appendAll(st, res.Records)
+	if err != nil {
+		return ExitError, err
+	}
+	fmt.Fprintln(env.Stdout, importedLine(len(res.Records), first, last, res.Format))
+	return ExitOK, nil
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		b, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read stdin: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, errors.Unwrap(err))
+	}
+	return b, nil
+}
+
+// appendAll stores records in order. One at a time keeps the IDs in the
+// file's order (concurrent appends would share commits but could
+// interleave).
+func appendAll(st Backend, recs []*storage.Record) (first, last uint64, err error) {
+	for i, rec := range recs {
+		id, err := st.Append(context.Background(), rec)
+		if err != nil {
+			return first, last, fmt.Errorf("after importing %d of %d requests: %w", i, len(recs), err)
+		}
+		if i == 0 {
+			first = id
+		}
+		last = id
+	}
+	return first, last, nil
+}
+
+func importedLine(n int, first, last uint64, f exchange.Format) string {
+	switch {
+	case n == 0:
+		return fmt.Sprintf("imported 0 requests (%s)", f)
+	case n == 1:
+		return fmt.Sprintf("imported 1 request as #%d (%s)", first, f)
+	}
+	return fmt.Sprintf("imported %d requests as #%d–#%d (%s)", n, first, last, f)
+}

@@ -1,0 +1,156 @@
+// Package exchange converts captured requests to and from the formats other
+// tools speak: HAR 1.2, curl commands and raw HTTP/1.1 text.
+//
+// Exports: HAR puts the body in request.postData.text (base64 with
+// "_encoding": "base64" beside it when it is not UTF-8) and adds _id,
+// _truncated, _originalSize and _remoteAddr to each entry; the response is
+// what Hookscope answered. Curl writes one command per request (see
+// curlEncoder). Raw writes HTTP/1.1 text after "### hookscope request"
+// marker lines (see rawEncoder). HAR and raw exports import back to equal
+// records (method, path, query, host, headers in order, body bytes, time,
+// remote address, truncation); a curl export imports back to the same
+// request, less what curl computes itself (Content-Length,
+// Transfer-Encoding, hop-by-hop headers).
+//
+// Import detects the format from the content: JSON is HAR (Hookscope's,
+// browsers', Insomnia's), a request line or a "###" line is raw HTTP, and
+// a command starting with curl (or echo/printf/cat piped into curl) is a
+// curl command. Known limits: curl's arguments pass through a UTF-8 word
+// splitter (github.com/google/shlex), so bytes that are not UTF-8 inside a
+// quoted argument become U+FFFD (the curl export pipes such bodies through
+// base64 instead); Windows cmd quoting (^) is not read; a HAR or raw header
+// value that is not UTF-8 does not survive JSON.
+//
+// It imports no storage engine and no UI: it works on storage.Record values
+// so that the command line, the window and tests share one implementation.
+// It must not import hookscope/app either, so that app can offer import and
+// export to the window without an import cycle; the two small helpers it
+// would take from there (the full URL and the time format) are repeated
+// below and must stay in step with app.FullURL and app.FormatTime.
+package exchange
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"hookscope/storage"
+)
+
+// Format names an exchange format.
+type Format string
+
+// The formats Export writes and Import reads.
+const (
+	FormatHAR  Format = "har"
+	FormatCurl Format = "curl"
+	FormatRaw  Format = "raw"
+)
+
+// ParseFormat reads a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case FormatHAR, FormatCurl, FormatRaw:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (use har, curl or raw)", s)
+}
+
+// Encoder writes records one at a time, so a caller can stream a store of
+// any size without holding it in memory. Close finishes the output (HAR
+// needs its closing brackets) and must be called even when nothing was
+// encoded.
+type Encoder interface {
+	Encode(rec *storage.Record) error
+	Close() error
+}
+
+// NewEncoder returns an Encoder for f writing to w. creatorVersion goes
+// into HAR's log.creator.version and is ignored by the other formats.
+func NewEncoder(w io.Writer, f Format, creatorVersion string) (Encoder, error) {
+	switch f {
+	case FormatHAR:
+		return &harEncoder{w: w, version: creatorVersion}, nil
+	case FormatCurl:
+		return &curlEncoder{w: w}, nil
+	case FormatRaw:
+		return &rawEncoder{w: w}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q (use har, curl or raw)", string(f))
+}
+
+// WriteHAR writes recs as one HAR 1.2 document.
+func WriteHAR(w io.Writer, recs []*storage.Record, creatorVersion string) error {
+	return writeAll(&harEncoder{w: w, version: creatorVersion}, recs)
+}
+
+// WriteCurl writes one curl command per record, separated by blank lines.
+func WriteCurl(w io.Writer, recs []*storage.Record) error {
+	return writeAll(&curlEncoder{w: w}, recs)
+}
+
+// WriteRaw writes recs as HTTP/1.1 text, each after a "### hookscope
+// request" marker line (see rawEncoder for the marker's fields).
+func WriteRaw(w io.Writer, recs []*storage.Record) error {
+	return writeAll(&rawEncoder{w: w}, recs)
+}
+
+func writeAll(enc Encoder, recs []*storage.Record) error {
+	for _, rec := range recs {
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return enc.Close()
+}
+
+// fullURL mirrors app.FullURL (see the package comment for why it is
+// repeated).
+func fullURL(rec *storage.Record) string {
+	u := "http://" + rec.Host + rec.Path
+	if rec.Path == "*" {
+		u = "http://" + rec.Host
+	}
+	if rec.RawQuery != "" {
+		u += "?" + rec.RawQuery
+	}
+	return u
+}
+
+// formatTime mirrors app.FormatTime: RFC 3339 with nine fractional digits.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00") }
+
+// headerNames returns h's names sorted, so every export lists headers in
+// the same order however the map iterates.
+func headerNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// requestTarget is the path and query as they stood on the request line.
+func requestTarget(rec *storage.Record) string {
+	target := rec.Path
+	if target == "" {
+		target = "/"
+	}
+	if rec.RawQuery != "" {
+		target += "?" + rec.RawQuery
+	}
+	return target
+}
+
+// proto defaults an empty protocol to HTTP/1.1, which is what every
+// importer assumes when a source does not say.
+func proto(rec *storage.Record) string {
+	if rec.Proto == "" {
+		return "HTTP/1.1"
+	}
+	return rec.Proto
+}
