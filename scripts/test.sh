@@ -10,9 +10,13 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
   exit 1
 fi
-# The real binary, exactly as scripts/run.sh builds it; the end-to-end tests
-# run it (serve, list, show, and the window under Xvfb).
-go build -tags migrated_fynedo -o hookscope .
-go vet -tags ci,migrated_fynedo ./...
+# Everything is built with -race so Fyne is compiled once and shared by the
+# binary, vet and the tests (a cold Fyne build is minutes on 2 cores).
+# The end-to-end tests run this real binary (OpenGL driver, not -tags ci):
+# serve, list, show, SIGKILL mid-burst, and the window under Xvfb.
+bin_dir=$(mktemp -d)
+trap 'rm -rf "$bin_dir"' EXIT
+go build -race -tags migrated_fynedo -o "$bin_dir/hookscope" .
 # -tags ci: Fyne's software driver for the headless UI tests.
-HOOKSCOPE_BIN="$PWD/hookscope" go test -race -tags ci,migrated_fynedo -timeout 15m ./...
+go vet -race -tags ci,migrated_fynedo ./...
+HOOKSCOPE_BIN="$bin_dir/hookscope" go test -race -tags ci,migrated_fynedo -timeout 15m ./...
