@@ -110,6 +110,17 @@ func TestDeleteThroughTheSocket(t *testing.T) {
 	if strings.Count(out, "\n") != 1 || !strings.Contains(out, `"path":"/b"`) {
 		t.Fatalf("after delete: %q", out)
 	}
+	// Import goes through the running instance too.
+	_, har, _ := run("export", "--format", "har", "--db", db)
+	file := filepath.Join(t.TempDir(), "b.har")
+	os.WriteFile(file, []byte(har), 0o600)
+	if code, out, errOut := run("import", file, "--db", db); code != 0 || !strings.Contains(out, "imported 1 request as #3 (har)") {
+		t.Fatalf("import through the socket: %d %q %q", code, out, errOut)
+	}
+	_, out, _ = run("show", "3", "--db", db)
+	if !strings.Contains(out, "POST /b HTTP/1.1") {
+		t.Fatalf("imported request: %q", out)
+	}
 }
 
 func TestWaitFindsLaterAndEarlierRequestsAndTimesOut(t *testing.T) {
