@@ -4,22 +4,44 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"hookscope/app/replay"
 	"hookscope/app/signature"
 	"hookscope/capture"
 	"hookscope/storage"
 )
 
-// Config is what both the window and `serve` start from.
+// Config is what both the window and `serve` start from. The zero value of
+// each listener option keeps the default: plain HTTP, open to anyone who
+// can reach the address.
 type Config struct {
 	DBPath  string
 	Listen  string
 	MaxBody int64
+
+	// TLS serves HTTPS with a self-signed certificate created once and
+	// kept in the database, so its fingerprint can be pinned.
+	TLS bool
+	// Allow, when not empty, admits only these client ranges (403 else).
+	Allow []netip.Prefix
+	// Token requires "Authorization: Bearer <Token>" or
+	// "X-Hookscope-Token: <Token>" (401 else). Never printed.
+	Token string
+	// BasicAuth ("user:pass") requires HTTP basic auth (401 else).
+	BasicAuth string
+	// Rate caps accepted requests per second (429 over it); 0: no limit.
+	Rate float64
+	// Notices receives the listener's start-up notes: the TLS fingerprint
+	// and a warning when it is reachable from other machines unguarded.
+	// nil discards them.
+	Notices io.Writer
 }
 
 // DefaultDBPath is HOOKSCOPE_DB, else hookscope.db under the user's config
@@ -42,10 +64,14 @@ type Core struct {
 	hub    *Hub
 	mu     sync.Mutex
 	server *capture.Server
+	tlsFP  string
 	// secretsMu is apart from mu: in-flight captures read the secrets while
 	// a listener change holds mu and waits for them to finish.
 	secretsMu sync.RWMutex
 	secrets   secretBook
+	forward   *forwarder
+	closeOnce sync.Once
+	dups      *replay.DuplicateIndex
 }
 
 // Open opens the store; the listener is started separately so a taken port
@@ -66,7 +92,15 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets}, nil
+	rules, err := loadForwardRules(st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
+	c.forward = newForwarder(c, rules)
+	c.warmDuplicates()
+	return c, nil
 }
 
 // DBPath is the database file in use.
@@ -86,17 +120,40 @@ func (c *Core) StartListener(addr string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	srv, err := capture.Start(c.store, capture.Config{
-		Addr:     addr,
-		MaxBody:  c.cfg.MaxBody,
-		Annotate: c.annotate,
-		OnStored: func(storage.Summary) { c.hub.Publish(Added) },
-	})
+	ccfg := capture.Config{
+		Addr:      addr,
+		MaxBody:   c.cfg.MaxBody,
+		Annotate:  c.annotate,
+		OnStored:  c.stored,
+		Allow:     c.cfg.Allow,
+		Token:     c.cfg.Token,
+		BasicAuth: c.cfg.BasicAuth,
+		Rate:      c.cfg.Rate,
+	}
+	fingerprint := ""
+	if c.cfg.TLS {
+		cert, err := capture.LoadOrCreateCert(c.store)
+		if err != nil {
+			return err
+		}
+		ccfg.TLSCert = &cert
+		fingerprint = capture.Fingerprint(cert)
+	}
+	srv, err := capture.Start(c.store, ccfg)
 	if err != nil {
 		return err
 	}
+	if w := c.cfg.Notices; w != nil {
+		if ccfg.TLSCert != nil {
+			fmt.Fprintf(w, "TLS certificate SHA-256 fingerprint %s (self-signed; pin it, e.g. curl -k --pinnedpubkey %s)\n", fingerprint, capture.PublicKeyPin(*ccfg.TLSCert))
+		}
+		if !srv.Loopback() && !srv.Guarded() {
+			fmt.Fprintf(w, "warning: %s can be reached from other machines and takes requests from anyone: add --token, --basic-auth or --allow\n", srv.URL())
+		}
+	}
 	old := c.server
 	c.server = srv
+	c.tlsFP = fingerprint
 	c.cfg.Listen = addr
 	if old != nil {
 		shutdown(old)
@@ -123,6 +180,17 @@ func shutdown(srv *capture.Server) {
 	srv.Shutdown(ctx)
 }
 
+// TLSFingerprint is the SHA-256 fingerprint of the running listener's
+// certificate (colon-separated hex), or "" when it is plain HTTP or stopped.
+func (c *Core) TLSFingerprint() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.server == nil {
+		return ""
+	}
+	return c.tlsFP
+}
+
 // ListenerURL is the running listener's base URL, or "" when stopped.
 func (c *Core) ListenerURL() string {
 	c.mu.Lock()
@@ -137,6 +205,7 @@ func (c *Core) ListenerURL() string {
 // the store.
 func (c *Core) Close() error {
 	c.StopListener()
+	c.closeOnce.Do(c.forward.close)
 	if err := c.store.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
@@ -241,9 +310,56 @@ func VerifyRecord(rec *storage.Record, scheme string, opt signature.Options) (si
 	return signature.Verify(scheme, SignatureRequest(rec), opt)
 }
 
-// annotate verifies a capture on arrival when its path has a saved secret,
-// so the verdict is committed with the request itself.
+// annotate adds what is known before the commit, so it is stored with the
+// request itself: the signature verdict (when the path has a saved secret)
+// and the earlier request this one repeats.
 func (c *Core) annotate(rec *storage.Record) {
+	if first, ok := c.dups.Peek(c.eventKey(rec)); ok {
+		rec.DuplicateOf = first
+	}
+	c.verifyOnArrival(rec)
+}
+
+// stored runs after the commit: announce, remember the event, forward.
+func (c *Core) stored(rec *storage.Record) {
+	c.dups.Seen(c.eventKey(rec), rec.ID)
+	c.hub.Publish(Added)
+	c.forward.enqueue(rec.Summary)
+}
+
+func (c *Core) eventKey(rec *storage.Record) string {
+	key, _ := replay.EventKey(rec)
+	return key
+}
+
+// warmDuplicates remembers the events of the most recent requests, so a
+// redelivery right after a restart is still recognised.
+func (c *Core) warmDuplicates() {
+	newest, err := c.store.NewestID()
+	if err != nil || newest == 0 {
+		return
+	}
+	after := uint64(0)
+	if newest > warmDuplicateCount {
+		after = newest - warmDuplicateCount
+	}
+	sums, err := c.store.Summaries(after, 0)
+	if err != nil {
+		return
+	}
+	for _, s := range sums {
+		if rec, err := c.store.Get(s.ID); err == nil {
+			c.dups.Seen(c.eventKey(rec), rec.ID)
+		}
+	}
+}
+
+// warmDuplicateCount bounds start-up work: reading this many bodies takes
+// well under a second.
+const warmDuplicateCount = 5000
+
+// verifyOnArrival checks the signature when the path has a saved secret.
+func (c *Core) verifyOnArrival(rec *storage.Record) {
 	rule, ok := c.SecretFor(rec.Path)
 	if !ok {
 		return

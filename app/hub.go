@@ -14,6 +14,8 @@ const (
 	Reset
 	// ListenerChanged: the listener started, stopped or moved.
 	ListenerChanged
+	// ReplaysChanged: a replay or forward result was stored.
+	ReplaysChanged
 )
 
 // Hub announces changes without ever blocking the capture path: each

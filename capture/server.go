@@ -4,12 +4,14 @@ package capture
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"syscall"
@@ -43,9 +45,27 @@ type Config struct {
 	Annotate func(*storage.Record)
 	// OnStored is called after each commit, on the request's goroutine. It
 	// must not block: the sender is waiting for its answer.
-	OnStored func(storage.Summary)
+	OnStored func(*storage.Record)
 	// ErrorLog receives net/http's own complaints (bad requests, TLS).
 	ErrorLog *log.Logger
+
+	// TLSCert, when set, makes the listener HTTPS with this certificate
+	// (HTTP/1.1 only: ALPN offers nothing else).
+	TLSCert *tls.Certificate
+	// Allow, when not empty, admits only clients whose address is in one
+	// of these ranges; others get 403 and are not stored.
+	Allow []netip.Prefix
+	// Token, when set, must come as "Authorization: Bearer <Token>" or
+	// "X-Hookscope-Token: <Token>"; without it: 401, not stored.
+	Token string
+	// BasicAuth ("user:pass"), when set, must come as HTTP basic auth;
+	// without it: 401 with WWW-Authenticate, not stored. With Token set
+	// too, either one admits a request.
+	BasicAuth string
+	// Rate caps accepted requests per second across the listener (a token
+	// bucket holding one second's worth); over it: 429 with Retry-After,
+	// not stored. 0 means no limit.
+	Rate float64
 }
 
 func (c *Config) withDefaults() Config {
@@ -83,20 +103,35 @@ type Server struct {
 	store    Store
 	http     *http.Server
 	listener net.Listener
+	gate     *gate
 	done     chan struct{}
 	mu       sync.Mutex
 	serveErr error
+	// lastStoreLog throttles the log of store failures to one a minute:
+	// a full disk under a flood would otherwise write a line per request.
+	lastStoreLog time.Time
 }
 
 // Start binds cfg.Addr and serves in the background. A taken port is an
 // error that wraps ErrAddrInUse and says what to do.
 func Start(store Store, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	g, err := newGate(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, listenError(cfg.Addr, err)
 	}
-	s := &Server{cfg: cfg, store: store, listener: ln, done: make(chan struct{})}
+	if cfg.TLSCert != nil {
+		ln = tls.NewListener(ln, &tls.Config{
+			Certificates: []tls.Certificate{*cfg.TLSCert},
+			NextProtos:   []string{"http/1.1"},
+			MinVersion:   tls.VersionTLS12,
+		})
+	}
+	s := &Server{cfg: cfg, store: store, listener: ln, gate: g, done: make(chan struct{})}
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -134,7 +169,24 @@ func (s *Server) serve() {
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
 // URL is the base URL senders use.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.cfg.TLSCert != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
+
+// Loopback reports whether only this machine can reach the listener.
+func (s *Server) Loopback() bool {
+	ap, err := netip.ParseAddrPort(s.Addr())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// Guarded reports whether the listener admits only some senders (an
+// allowlist, a token or basic auth).
+func (s *Server) Guarded() bool {
+	return len(s.cfg.Allow) > 0 || s.cfg.Token != "" || s.cfg.BasicAuth != ""
+}
 
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends,
 // then closes what is left.
@@ -149,6 +201,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // ServeHTTP captures any method on any path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Refused requests are answered before their body is read, so a
+	// stranger's upload costs nothing (net/http drains or drops the rest).
+	if !s.gate.admit(w, r) {
+		return
+	}
 	rec, err := readRecord(r, s.cfg.MaxBody)
 	if err != nil {
 		// The client went away or broke the body: nothing to acknowledge.
@@ -159,15 +216,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Annotate != nil {
 		s.cfg.Annotate(rec)
 	}
-	id, err := s.store.Append(r.Context(), rec)
+	s.gate.redact(rec.Header)
+	// Not r.Context(): net/http cancels it when the sender closes its
+	// half of the connection after the request (half-close, pipelining
+	// with `nc -N`), and a request that arrived whole must be stored and
+	// answered all the same.
+	id, err := s.store.Append(context.WithoutCancel(r.Context()), rec)
 	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote("not stored: "+err.Error())+`}`)
+		s.logStoreError(err)
+		writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote("not stored: "+senderReason(err))+`}`)
 		return
 	}
 	if s.cfg.OnStored != nil {
-		s.cfg.OnStored(rec.Summary)
+		s.cfg.OnStored(rec)
 	}
 	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
+}
+
+// senderReason is the part of a store failure a sender may see: the cause,
+// without the database's path (which names the user's home directory).
+func senderReason(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "the disk holding Hookscope's database is full; retry later"
+	case errors.Is(err, storage.ErrClosed):
+		return "Hookscope is shutting down; retry later"
+	}
+	return "Hookscope cannot write its database right now; retry later"
+}
+
+// logStoreError tells the person running Hookscope why senders get 503.
+func (s *Server) logStoreError(err error) {
+	s.mu.Lock()
+	now := time.Now()
+	due := now.Sub(s.lastStoreLog) >= time.Minute
+	if due {
+		s.lastStoreLog = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	msg := "capture: answering 503, requests are not being stored: " + err.Error()
+	if s.cfg.ErrorLog != nil {
+		s.cfg.ErrorLog.Print(msg)
+	} else {
+		log.Print(msg)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

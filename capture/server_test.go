@@ -302,7 +302,7 @@ func TestPortInUseSaysSo(t *testing.T) {
 func TestOnStoredAnnouncesEachCapture(t *testing.T) {
 	st := openStore(t)
 	got := make(chan storage.Summary, 1)
-	srv := startServer(t, st, Config{OnStored: func(s storage.Summary) { got <- s }})
+	srv := startServer(t, st, Config{OnStored: func(rec *storage.Record) { got <- rec.Summary }})
 	a := send(t, mustRequest("PUT", srv.URL()+"/announce", "{}"))
 	s := <-got
 	if s.ID != a.ID || s.Method != "PUT" || s.Path != "/announce" {

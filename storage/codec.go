@@ -27,7 +27,8 @@ func encodeSummary(s *Summary) []byte {
 	buf = append(buf, flags)
 	buf = appendString(buf, s.ContentType)
 	buf = binary.AppendUvarint(buf, uint64(s.Status))
-	return append(buf, byte(s.Signature))
+	buf = append(buf, byte(s.Signature))
+	return binary.AppendUvarint(buf, s.DuplicateOf)
 }
 
 func appendString(buf []byte, s string) []byte {
@@ -104,8 +105,12 @@ func decodeSummary(id uint64, data []byte) (Summary, error) {
 	s.Truncated = r.byte()&1 != 0
 	s.ContentType = r.string()
 	s.Status = int(r.uvarint())
+	// Fields added after the first release are read only when present.
 	if r.err == nil && len(r.buf) > 0 {
 		s.Signature = SigState(r.byte())
+	}
+	if r.err == nil && len(r.buf) > 0 {
+		s.DuplicateOf = r.uvarint()
 	}
 	return s, r.err
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,7 +22,7 @@ func (s *Store) Get(id uint64) (*Record, error) {
 		}
 		var d detail
 		if raw := tx.Bucket(bucketDetails).Get(key); raw != nil {
-			if err := json.Unmarshal(raw, &d); err != nil {
+			if d, err = decodeDetail(raw); err != nil {
 				return fmt.Errorf("decode request %d: %w", id, err)
 			}
 		}
@@ -103,8 +102,16 @@ func (s *Store) Count() (int, error) {
 	return n, err
 }
 
-// Delete removes the given requests; unknown IDs are ignored.
+// Delete removes the given requests, with their replays, drafts and
+// forward results; unknown IDs are ignored.
 func (s *Store) Delete(ids ...uint64) error {
+	if err := s.deleteRequests(ids); err != nil {
+		return err
+	}
+	return s.DeleteReplayData(ids...)
+}
+
+func (s *Store) deleteRequests(ids []uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			key := idKey(id)
@@ -118,9 +125,16 @@ func (s *Store) Delete(ids ...uint64) error {
 	})
 }
 
-// Clear removes every request but keeps the ID sequence, so an ID is never
-// reused for a different request.
+// Clear removes every request (and every replay, draft and forward result)
+// but keeps the ID sequences, so an ID is never reused for another request.
 func (s *Store) Clear() error {
+	if err := s.clearRequests(); err != nil {
+		return err
+	}
+	return s.ClearReplayData()
+}
+
+func (s *Store) clearRequests() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		seq := tx.Bucket(bucketSummaries).Sequence()
 		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {

@@ -23,6 +23,9 @@ type Summary struct {
 	// Signature is the verdict of the check made on arrival, when the
 	// path has a saved secret.
 	Signature SigState `json:"signature,omitempty"`
+	// DuplicateOf is the earlier request carrying the same event ID (or,
+	// without one, the same body on the same path); 0 when none.
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"`
 }
 
 // SigState is a stored signature verdict.

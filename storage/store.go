@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -80,9 +84,17 @@ func Open(path string, opt Options) (st *Store, err error) {
 			st, err = nil, damagedError(path, fmt.Errorf("%v", r))
 		}
 	}()
+	// A file cut short makes bbolt read its freelist past the end of the
+	// mapping: a fault, which kills the process unless turned into a panic.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
 	if err != nil {
 		return nil, openError(path, err)
+	}
+	// Caught here, a short file cannot fault later on another goroutine.
+	if err := checkLength(db); err != nil {
+		db.Close()
+		return nil, damagedError(path, err)
 	}
 	if err := initSchema(db); err != nil {
 		db.Close()
@@ -94,12 +106,29 @@ func Open(path string, opt Options) (st *Store, err error) {
 	return s, nil
 }
 
+// checkLength refuses a file shorter than the pages its own meta says it
+// has, as a copy or disk that ran out part way leaves it.
+func checkLength(db *bolt.DB) error {
+	fi, err := os.Stat(db.Path())
+	if err != nil {
+		return err
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		if need := tx.Size(); fi.Size() < need {
+			return fmt.Errorf("the file is %d bytes but its pages reach %d: it was cut short", fi.Size(), need)
+		}
+		return nil
+	})
+}
+
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return inUseError{path}
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("cannot open the database %s: permission denied (check the file's owner and mode, or use --db)", path)
+		return fmt.Errorf("cannot open the database %s: permission denied (check the owner and mode of the file and its folder, or use --db)", path)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("cannot open the database %s: the file system is read-only (use --db to put it on a writable disk)", path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
 		return damagedError(path, err)
@@ -114,6 +143,18 @@ func (e inUseError) Error() string {
 }
 
 func (e inUseError) Unwrap() error { return ErrInUse }
+
+// writeError says what a failed commit means for the user: a full or
+// read-only disk is named as such, since the fix is outside Hookscope.
+func writeError(path string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("the disk holding %s is full: free some space and the next write goes through (%w)", path, err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("the file system holding %s is read-only: remount it writable or use --db (%w)", path, err)
+	}
+	return fmt.Errorf("cannot write to %s: %w", path, err)
+}
 
 func damagedError(path string, cause error) error {
 	return fmt.Errorf("the database %s is damaged or is not a Hookscope database (%v): move it aside and Hookscope will start a new one, or use --db", path, cause)
@@ -132,7 +173,7 @@ func initSchema(db *bolt.DB) error {
 		if version > SchemaVersion {
 			return fmt.Errorf("was written by a newer Hookscope (schema %d; this one knows up to %d): upgrade Hookscope or use --db", version, SchemaVersion)
 		}
-		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings} {
+		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -171,6 +212,65 @@ func idKey(id uint64) []byte {
 
 func keyID(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
 
+// detailCodecVersion starts a binary detail. Details were JSON at first,
+// but JSON replaces bytes that are not UTF-8 with U+FFFD, and a sender's
+// header or query must come back byte for byte. A JSON detail starts with
+// '{', so old records still read.
+const detailCodecVersion = 1
+
 func encodeDetail(r *Record) ([]byte, error) {
-	return json.Marshal(detail{RawQuery: r.RawQuery, Proto: r.Proto, Host: r.Host, RemoteAddr: r.RemoteAddr, Header: r.Header})
+	buf := make([]byte, 0, 256)
+	buf = append(buf, detailCodecVersion)
+	for _, s := range []string{r.RawQuery, r.Proto, r.Host, r.RemoteAddr} {
+		buf = appendString(buf, s)
+	}
+	names := slices.Sorted(maps.Keys(r.Header))
+	buf = binary.AppendUvarint(buf, uint64(len(names)))
+	for _, name := range names {
+		buf = appendString(buf, name)
+		values := r.Header[name]
+		buf = binary.AppendUvarint(buf, uint64(len(values)))
+		for _, v := range values {
+			buf = appendString(buf, v)
+		}
+	}
+	return buf, nil
+}
+
+func decodeDetail(raw []byte) (detail, error) {
+	var d detail
+	if len(raw) > 0 && raw[0] == '{' {
+		err := json.Unmarshal(raw, &d)
+		return d, err
+	}
+	r := summaryReader{buf: raw}
+	if v := r.byte(); r.err == nil && v != detailCodecVersion {
+		return d, errors.New("request details have an unknown format")
+	}
+	d.RawQuery, d.Proto, d.Host, d.RemoteAddr = r.string(), r.string(), r.string(), r.string()
+	// Counts are bounded by the bytes left, so a damaged count cannot ask
+	// for a huge allocation.
+	n := r.uvarint()
+	if n > uint64(len(r.buf)) {
+		return d, errors.New("request details are cut short")
+	}
+	if n > 0 {
+		d.Header = make(map[string][]string, n)
+	}
+	for range n {
+		name := r.string()
+		count := r.uvarint()
+		if r.err != nil || count > uint64(len(r.buf)) {
+			return d, errors.New("request details are cut short")
+		}
+		values := make([]string, 0, count)
+		for range count {
+			values = append(values, r.string())
+		}
+		d.Header[name] = values
+	}
+	if r.err != nil {
+		return d, errors.New("request details are cut short")
+	}
+	return d, nil
 }

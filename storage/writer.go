@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -79,7 +78,7 @@ func (s *Store) commitGroup(group []*pendingAppend) {
 		return nil
 	})
 	if err != nil {
-		err = fmt.Errorf("store the request in %s: %w", s.path, err)
+		err = writeError(s.path, err)
 	}
 	for _, p := range group {
 		if err != nil {

@@ -25,6 +25,7 @@ const (
 // Inspector shows one request: overview, headers, query and body.
 type Inspector struct {
 	fyneApp     fyne.App
+	core        *app.Core
 	title       *widget.Label
 	subtitle    *widget.Label
 	tabs        *container.AppTabs
@@ -33,14 +34,15 @@ type Inspector struct {
 	query       *fyne.Container
 	body        *bodyview.View
 	signature   *SignatureTab
+	replay      *ReplayTab
 	placeholder *widget.Label
 	root        fyne.CanvasObject
 	current     *storage.Record
 }
 
 // NewInspector builds an empty inspector.
-func NewInspector(a fyne.App, core *app.Core) *Inspector {
-	in := &Inspector{fyneApp: a, signature: NewSignatureTab(core)}
+func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
+	in := &Inspector{fyneApp: a, core: core, signature: NewSignatureTab(core), replay: NewReplayTab(core, w)}
 	in.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	in.title.Truncation = fyne.TextTruncateEllipsis
 	in.subtitle = widget.NewLabel("")
@@ -55,6 +57,7 @@ func NewInspector(a fyne.App, core *app.Core) *Inspector {
 		container.NewTabItem("Query", container.NewVScroll(in.query)),
 		container.NewTabItem("Body", in.body),
 		container.NewTabItem("Signature", in.signature.Object()),
+		container.NewTabItem("Replay", in.replay.Object()),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	detail := container.NewBorder(container.NewVBox(in.title, in.subtitle), nil, nil, nil, in.tabs)
@@ -87,7 +90,7 @@ func (in *Inspector) Show(rec *storage.Record) {
 	in.root.(*fyne.Container).Objects[0].Show()
 	in.title.SetText(rec.Method + " " + rec.Path)
 	in.subtitle.SetText(fmt.Sprintf("#%d · %s · from %s", rec.ID, rec.ReceivedAt.Local().Format("2006-01-02 15:04:05.000"), rec.RemoteAddr))
-	fillPairs(in.overview, overviewPairs(rec))
+	fillPairs(in.overview, append(overviewPairs(rec), in.deliveryPairs(rec)...))
 	fillPairs(in.headers, headerPairs(rec))
 	fillPairs(in.query, app.QueryPairs(rec.RawQuery))
 	in.tabs.Items[1].Text = "Headers (" + strconv.Itoa(countValues(rec)) + ")"
@@ -100,6 +103,7 @@ func (in *Inspector) Show(rec *storage.Record) {
 	in.body.SetNote(note)
 	in.body.SetBody(rec.Body, rec.ContentType)
 	in.signature.Show(rec)
+	in.replay.Show(rec)
 }
 
 func overviewPairs(rec *storage.Record) []app.Pair {
@@ -175,4 +179,32 @@ func clip(s string) string {
 		return s
 	}
 	return s[:maxValueLength] + fmt.Sprintf("… (%d more bytes)", len(s)-maxValueLength)
+}
+
+// deliveryPairs says what happened around the request: an earlier delivery
+// of the same event, and the forward target's answer.
+func (in *Inspector) deliveryPairs(rec *storage.Record) []app.Pair {
+	var pairs []app.Pair
+	if rec.DuplicateOf != 0 {
+		pairs = append(pairs, app.Pair{Name: "Duplicate of", Value: fmt.Sprintf("#%d (same event ID, or same body on this path)", rec.DuplicateOf)})
+	}
+	if f, ok, _ := in.core.ForwardResult(rec.ID); ok {
+		pairs = append(pairs, app.Pair{Name: "Forwarded", Value: forwardText(f)})
+	}
+	return pairs
+}
+
+func forwardText(f storage.ForwardResult) string {
+	if f.Error != "" {
+		return fmt.Sprintf("to %s failed: %s", f.Target, f.Error)
+	}
+	return fmt.Sprintf("to %s → %d in %.0f ms", f.Target, f.Status, f.DurationMs)
+}
+
+// RefreshDeliveries updates the overview when a forward answer arrives for
+// the request on screen.
+func (in *Inspector) RefreshDeliveries() {
+	if in.current != nil {
+		fillPairs(in.overview, append(overviewPairs(in.current), in.deliveryPairs(in.current)...))
+	}
 }

@@ -35,6 +35,8 @@ type MainView struct {
 	startStop  *widget.Button
 	deleteBtn  *widget.Button
 	clearBtn   *widget.Button
+	forwardBtn *widget.Button
+	bulkBtn    *widget.Button
 	banner     *fyne.Container
 	bannerText *widget.Label
 	addrEntry  *widget.Entry
@@ -46,12 +48,16 @@ type MainView struct {
 
 	sub     *app.Subscription
 	stopped chan struct{}
+	watched chan struct{} // closed when watch returns
+
+	bulk        *bulkProgress // the running bulk replay, for tests
+	bulkSummary string
 }
 
 // NewMainView builds the window's content around core.
 func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
-	v := &MainView{fyneApp: a, window: w, core: core, stopped: make(chan struct{})}
-	v.inspector = NewInspector(a, core)
+	v := &MainView{fyneApp: a, window: w, core: core, stopped: make(chan struct{}), watched: make(chan struct{})}
+	v.inspector = NewInspector(a, w, core)
 	v.requests = NewRequestList(core, v.onSelect)
 	v.buildToolbar()
 	v.buildBanner()
@@ -77,11 +83,14 @@ func (v *MainView) buildToolbar() {
 	v.deleteBtn = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), v.confirmDelete)
 	v.deleteBtn.Disable()
 	v.clearBtn = widget.NewButtonWithIcon("Clear all", theme.ContentClearIcon(), v.confirmClear)
+	v.forwardBtn = widget.NewButtonWithIcon("Forward…", theme.MailForwardIcon(), v.showForwardDialog)
+	v.bulkBtn = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), v.showBulkDialog)
+	v.updateForwardButton()
 }
 
 func (v *MainView) toolbar() fyne.CanvasObject {
 	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
-	right := container.NewHBox(v.deleteBtn, v.clearBtn)
+	right := container.NewHBox(v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn)
 	return container.NewBorder(nil, nil, left, right)
 }
 
@@ -108,11 +117,18 @@ func (v *MainView) Start(stdout io.Writer) {
 	go v.watch()
 }
 
-// Close stops live updates.
+// Close stops live updates and waits (briefly: after the real window has
+// quit, an update stuck in fyne.DoAndWait would never return) for the
+// watcher to finish.
 func (v *MainView) Close() {
-	if v.sub != nil {
-		v.sub.Close()
-		close(v.stopped)
+	if v.sub == nil {
+		return
+	}
+	v.sub.Close()
+	close(v.stopped)
+	select {
+	case <-v.watched:
+	case <-time.After(time.Second):
 	}
 }
 
@@ -171,6 +187,7 @@ func (v *MainView) updateListenerState() {
 
 // watch turns hub wake-ups into at most ten UI refreshes a second.
 func (v *MainView) watch() {
+	defer close(v.watched)
 	for {
 		select {
 		case <-v.stopped:
@@ -195,6 +212,9 @@ func (v *MainView) apply(change app.Change) {
 	}
 	if change&app.ListenerChanged != 0 {
 		v.updateListenerState()
+	}
+	if change&app.ReplaysChanged != 0 {
+		v.inspector.RefreshDeliveries()
 	}
 	v.updateTitle()
 }

@@ -228,6 +228,9 @@ func rowMeta(s storage.Summary) string {
 	if s.Truncated {
 		parts = append(parts, "cut")
 	}
+	if s.DuplicateOf != 0 {
+		parts = append(parts, "duplicate of #"+strconv.FormatUint(s.DuplicateOf, 10))
+	}
 	switch s.Signature {
 	case storage.SigValid:
 		parts = append(parts, "✓ signature valid")

@@ -34,6 +34,8 @@ func commands() []command {
 		{"serve", "serve [--listen ADDR] [--db PATH] [--max-body SIZE]   headless capture", runServe},
 		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
 		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
+		{"replay", "replay ID --to URL [--header \"K: V\"]... [--body-file F] [--method M] [--resign [--scheme S] [--secret X]]\n" +
+			"                    [--timeout D] [--insecure] [--db PATH] [--json]   send a capture again (exit 1: no answer)", runReplay},
 		{"export", exportSynopsis, runExport},
 		{"import", importSynopsis, runImport},
 		{"delete", "delete ID... [--db PATH]                           remove requests", runDelete},

@@ -3,9 +3,13 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net/netip"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,12 +53,39 @@ func apiFlag(fs *flag.FlagSet) *string {
 	return fs.String("api", "", "also serve the local API on this TCP address (bearer token in <db>.token)")
 }
 
+// listenFlags adds the listener's flags, shared by serve and the window.
+// Values that cannot work (a bad range, a rate of -1) are usage errors
+// from the parse itself. Start-up notes go to the process's stderr; serve
+// points them at its Env instead.
 func listenFlags(fs *flag.FlagSet) func() app.Config {
 	listen := fs.String("listen", capture.DefaultAddr, "address to capture on")
 	db := storeFlags(fs)
 	maxBody := ByteSize(capture.DefaultMaxBody)
 	fs.Var(&maxBody, "max-body", "bytes of each body to store")
-	return func() app.Config { return app.Config{DBPath: *db, Listen: *listen, MaxBody: int64(maxBody)} }
+	tlsOn := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate kept in the database (its SHA-256 fingerprint is printed at start)")
+	var allow []netip.Prefix
+	fs.Func("allow", "accept requests only from these addresses, CIDR[,CIDR...] (others get 403 and are not stored)", func(s string) error {
+		p, err := capture.ParseAllow(s)
+		allow = append(allow, p...)
+		return err
+	})
+	token := fs.String("token", "", "require `T` as Authorization: Bearer T or X-Hookscope-Token: T (else 401, not stored)")
+	// A plain string: a flag.Func error would quote the value, and this
+	// one holds a password. The listener checks its form without echoing it.
+	basic := fs.String("basic-auth", "", "require HTTP basic auth `user:pass` (else 401, not stored)")
+	var rate float64
+	fs.Func("rate", "accept at most `N` requests per second (over it: 429 with Retry-After, not stored); 0: no limit", func(s string) error {
+		r, err := strconv.ParseFloat(s, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			return errors.New("give a number of requests per second, like 10 or 0.5")
+		}
+		rate = r
+		return nil
+	})
+	return func() app.Config {
+		return app.Config{DBPath: *db, Listen: *listen, MaxBody: int64(maxBody),
+			TLS: *tlsOn, Allow: allow, Token: *token, BasicAuth: *basic, Rate: rate, Notices: os.Stderr}
+	}
 }
 
 func runServe(env Env, args []string) (int, error) {
@@ -68,7 +99,9 @@ func runServe(env Env, args []string) (int, error) {
 	if len(rest) > 0 {
 		return ExitError, usagef("serve takes no arguments, got %q", rest[0])
 	}
-	core, err := app.Open(cfg())
+	c := cfg()
+	c.Notices = env.Stderr
+	core, err := app.Open(c)
 	if err != nil {
 		return ExitError, err
 	}

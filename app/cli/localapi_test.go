@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -308,5 +310,38 @@ func TestEventsStreamNewRequests(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no event for a new request")
+	}
+}
+
+func TestReplayThroughTheSocketKeepsHistory(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "replay.db")
+	url, stop := startServe(t, db)
+	defer stop()
+	postTo(t, url, "PUT", "/orders/7?x=1", "application/json", []byte(`{"n":7}`), nil)
+	var got []byte
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		w.WriteHeader(201)
+		io.WriteString(w, "made")
+	}))
+	defer target.Close()
+	code, out, errOut := run("replay", "1", "--to", target.URL, "--json", "--db", db)
+	var res struct {
+		Status   int     `json:"status"`
+		Body     string  `json:"body"`
+		Duration float64 `json:"duration_ms"`
+		ReplayID uint64  `json:"replay_id"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Status != 201 || res.Body != "made" || res.ReplayID == 0 || string(got) != `{"n":7}` {
+		t.Fatalf("replay through the socket: %d %q %q", code, out, errOut)
+	}
+	client, err := localapi.Dial(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	hist, err := client.Replays(1)
+	if err != nil || len(hist) != 1 || hist[0].Status != 201 || hist[0].SourceID != 1 {
+		t.Fatalf("history %+v %v", hist, err)
 	}
 }

@@ -275,3 +275,19 @@ func (c *Client) Close() error {
 	c.http.CloseIdleConnections()
 	return nil
 }
+
+// AppendReplay keeps a replay in the running instance's history.
+func (c *Client) AppendReplay(r storage.ReplayRecord) (uint64, error) {
+	var out struct {
+		ID uint64 `json:"id"`
+	}
+	err := c.call("POST", "/v1/replays", r, &out)
+	return out.ID, err
+}
+
+// Replays lists the replays of one request, oldest first.
+func (c *Client) Replays(id uint64) ([]storage.ReplayRecord, error) {
+	var out []storage.ReplayRecord
+	err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10)+"/replays", nil, &out)
+	return out, err
+}

@@ -25,6 +25,8 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("GET /v1/requests/{id}", s.get)
 	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
 	mux.HandleFunc("POST /v1/requests/{id}/verify", s.verify)
+	mux.HandleFunc("POST /v1/replays", s.addReplay)
+	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
 	mux.HandleFunc("GET /v1/wait", s.wait)
 	mux.HandleFunc("GET /v1/events", s.events)
 	if !overTCP {
@@ -348,4 +350,32 @@ func (s *Server) sendNew(w http.ResponseWriter, after uint64) (uint64, error) {
 		after = sum.ID
 	}
 	return after, nil
+}
+
+// addReplay keeps a replay made by a command in the history.
+func (s *Server) addReplay(w http.ResponseWriter, r *http.Request) {
+	var in storage.ReplayRecord
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not a replay record: "+err.Error())
+		return
+	}
+	id, err := s.core.AppendReplay(in)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"id": id})
+}
+
+func (s *Server) replays(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.core.Replays(id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
 }

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"hookscope/app/replay"
+	"hookscope/app/sender"
+	"hookscope/storage"
+)
+
+const (
+	settingForward = "forward_rules"
+	// forwardQueue bounds captures waiting to be forwarded: a slow target
+	// costs memory up to here, then forwards are dropped and say so; the
+	// captures themselves are already stored either way.
+	forwardQueue   = 1024
+	forwardWorkers = 4
+	forwardTimeout = 30 * time.Second
+)
+
+// ForwardRule sends every capture under Prefix on to Target after it is
+// stored. Target is a base URL (the captured path and query are appended)
+// or a full URL.
+type ForwardRule struct {
+	Prefix  string `json:"prefix"`
+	Target  string `json:"target"`
+	Enabled bool   `json:"enabled"`
+}
+
+// forwarder delivers stored captures to their targets off the capture path.
+type forwarder struct {
+	core  *Core
+	mu    sync.RWMutex
+	rules []ForwardRule
+	queue chan forwardJob
+	wg    sync.WaitGroup
+}
+
+type forwardJob struct {
+	id     uint64
+	target string
+}
+
+func newForwarder(core *Core, rules []ForwardRule) *forwarder {
+	f := &forwarder{core: core, rules: sortRules(rules), queue: make(chan forwardJob, forwardQueue)}
+	for range forwardWorkers {
+		f.wg.Go(f.work)
+	}
+	return f
+}
+
+func sortRules(rules []ForwardRule) []ForwardRule {
+	out := append([]ForwardRule(nil), rules...)
+	// Longest prefix first, so the most specific rule wins.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j].Prefix) > len(out[j-1].Prefix); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func (f *forwarder) target(path string) (string, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, r := range f.rules {
+		if r.Enabled && strings.HasPrefix(path, r.Prefix) {
+			return r.Target, true
+		}
+	}
+	return "", false
+}
+
+// enqueue never blocks: the sender of the capture is waiting for its answer.
+func (f *forwarder) enqueue(s storage.Summary) {
+	target, ok := f.target(s.Path)
+	if !ok {
+		return
+	}
+	select {
+	case f.queue <- forwardJob{id: s.ID, target: target}:
+	default:
+		f.record(s.ID, storage.ForwardResult{At: time.Now().UTC(), Target: target, Attempts: 0,
+			Error: fmt.Sprintf("not forwarded: %d captures were already waiting for a slow target", forwardQueue)})
+	}
+}
+
+func (f *forwarder) work() {
+	for job := range f.queue {
+		f.forward(job)
+	}
+}
+
+func (f *forwarder) forward(job forwardJob) {
+	entry, err := f.core.Replay(context.Background(), job.id, ReplaySpec{Target: job.target, Send: sender.Options{Timeout: forwardTimeout}})
+	result := storage.ForwardResult{At: time.Now().UTC(), Target: job.target, Attempts: 1, ReplayID: entry.ID,
+		Status: entry.Status, Error: entry.Error, DurationMs: entry.Timing.TotalMs}
+	if err != nil && result.Error == "" {
+		result.Error = err.Error()
+	}
+	f.record(job.id, result)
+}
+
+func (f *forwarder) record(id uint64, r storage.ForwardResult) {
+	if err := f.core.store.PutForwardResult(id, r); err == nil {
+		f.core.hub.Publish(ReplaysChanged)
+	}
+}
+
+// close waits for queued forwards to finish.
+func (f *forwarder) close() {
+	close(f.queue)
+	f.wg.Wait()
+}
+
+func loadForwardRules(st *storage.Store) ([]ForwardRule, error) {
+	raw, err := st.Setting(settingForward)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	var rules []ForwardRule
+	if err := json.Unmarshal(raw, &rules); err != nil {
+		return nil, fmt.Errorf("read the forwarding rules: %w", err)
+	}
+	return rules, nil
+}
+
+// ForwardRules returns the saved forwarding rules.
+func (c *Core) ForwardRules() []ForwardRule {
+	c.forward.mu.RLock()
+	defer c.forward.mu.RUnlock()
+	return append([]ForwardRule(nil), c.forward.rules...)
+}
+
+// SetForwardRules replaces the forwarding rules and saves them.
+func (c *Core) SetForwardRules(rules []ForwardRule) error {
+	for _, r := range rules {
+		if !strings.HasPrefix(r.Prefix, "/") {
+			return fmt.Errorf("a path prefix starts with / (got %q)", r.Prefix)
+		}
+		if _, err := replay.TargetURL(&storage.Record{Summary: storage.Summary{Path: "/"}}, r.Target); err != nil {
+			return fmt.Errorf("forward target %q: %w", r.Target, err)
+		}
+	}
+	raw, err := json.Marshal(rules)
+	if err != nil {
+		return err
+	}
+	if err := c.store.PutSetting(settingForward, raw); err != nil {
+		return fmt.Errorf("save the forwarding rules: %w", err)
+	}
+	c.forward.mu.Lock()
+	c.forward.rules = sortRules(rules)
+	c.forward.mu.Unlock()
+	return nil
+}
+
+// ForwardResult is what the target answered to a forwarded capture.
+func (c *Core) ForwardResult(id uint64) (storage.ForwardResult, bool, error) {
+	return c.store.ForwardResult(id)
+}
+
+// Setting and PutSetting keep small preferences in the store.
+func (c *Core) Setting(name string) string {
+	v, _ := c.store.Setting(name)
+	return string(v)
+}
+
+// PutSetting saves a small preference.
+func (c *Core) PutSetting(name, value string) error { return c.store.PutSetting(name, []byte(value)) }

@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"hookscope/app"
+)
+
+// forwardForm edits the forwarding rule: every capture under a path prefix
+// is stored, then delivered to a target, whose answer shows beside it.
+type forwardForm struct {
+	prefix  *widget.Entry
+	target  *widget.Entry
+	enabled *widget.Check
+}
+
+func newForwardForm(rules []app.ForwardRule) *forwardForm {
+	f := &forwardForm{prefix: widget.NewEntry(), target: widget.NewEntry(), enabled: widget.NewCheck("Forward live", nil)}
+	f.prefix.SetText("/")
+	f.target.SetPlaceHolder("http://localhost:3000")
+	if len(rules) > 0 {
+		f.prefix.SetText(rules[0].Prefix)
+		f.target.SetText(rules[0].Target)
+		f.enabled.SetChecked(rules[0].Enabled)
+	}
+	return f
+}
+
+func (f *forwardForm) rule() app.ForwardRule {
+	return app.ForwardRule{Prefix: strings.TrimSpace(f.prefix.Text), Target: strings.TrimSpace(f.target.Text), Enabled: f.enabled.Checked}
+}
+
+func (v *MainView) showForwardDialog() {
+	f := newForwardForm(v.core.ForwardRules())
+	items := []*widget.FormItem{
+		widget.NewFormItem("Path prefix", f.prefix),
+		widget.NewFormItem("Target URL", f.target),
+		widget.NewFormItem("", f.enabled),
+	}
+	d := dialog.NewForm("Forward captured requests", "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		var rules []app.ForwardRule
+		if r := f.rule(); r.Target != "" {
+			rules = append(rules, r)
+		}
+		if err := v.core.SetForwardRules(rules); err != nil {
+			dialog.ShowError(err, v.window)
+			return
+		}
+		v.updateForwardButton()
+	}, v.window)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
+}
+
+// updateForwardButton shows whether forwarding is on, and where to.
+func (v *MainView) updateForwardButton() {
+	for _, r := range v.core.ForwardRules() {
+		if r.Enabled {
+			v.forwardBtn.SetText("Forwarding to " + r.Target)
+			v.forwardBtn.Importance = widget.HighImportance
+			v.forwardBtn.Refresh()
+			return
+		}
+	}
+	v.forwardBtn.SetText("Forward…")
+	v.forwardBtn.Importance = widget.MediumImportance
+	v.forwardBtn.Refresh()
+}

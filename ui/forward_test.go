@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"hookscope/ui/uithread"
+)
+
+// collect walks obj's tree and returns every object of type T, in order.
+func collect[T fyne.CanvasObject](obj fyne.CanvasObject) []T {
+	var out []T
+	if t, ok := obj.(T); ok {
+		out = append(out, t)
+	}
+	if c, ok := obj.(*fyne.Container); ok {
+		for _, child := range c.Objects {
+			out = append(out, collect[T](child)...)
+		}
+	} else if w, ok := obj.(fyne.Widget); ok {
+		for _, child := range test.WidgetRenderer(w).Objects() {
+			out = append(out, collect[T](child)...)
+		}
+	}
+	return out
+}
+
+func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(204)
+	}))
+	defer target.Close()
+	h := newHarness(t, "127.0.0.1:0")
+	uithread.DoAndWait(func() { test.Tap(h.view.forwardBtn) })
+	uithread.DoAndWait(func() {
+		top := h.window.Canvas().Overlays().Top()
+		entries := collect[*widget.Entry](top)
+		checks := collect[*widget.Check](top)
+		if len(entries) < 2 || len(checks) < 1 {
+			t.Fatalf("forward dialog has %d entries and %d checks", len(entries), len(checks))
+		}
+		entries[0].SetText("")
+		test.Type(entries[0], "/hooks")
+		test.Type(entries[1], target.URL)
+		test.Tap(checks[0])
+	})
+	tapDialogButton(t, h.window, "Save")
+	if rules := h.core.ForwardRules(); len(rules) != 1 || rules[0].Target != target.URL || !rules[0].Enabled {
+		t.Fatalf("rules %+v", rules)
+	}
+	if got := onUI(func() string { return h.view.forwardBtn.Text }); got != "Forwarding to "+target.URL {
+		t.Fatalf("button says %q", got)
+	}
+	h.post("POST", "/hooks/x", "text/plain", "hello", nil)
+	h.waitForCount(1)
+	uithread.DoAndWait(func() { h.view.requests.list.Select(0) })
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(onUI(func() string { return texts(h.view.inspector.overview) }), "Forwarded=to "+target.URL+" → 204") {
+		if time.Now().After(deadline) {
+			t.Fatalf("overview %q", onUI(func() string { return texts(h.view.inspector.overview) }))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
