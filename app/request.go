@@ -1,10 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
+	"unicode/utf8"
 
 	"hookscope/storage"
 )
@@ -139,4 +142,40 @@ func HumanSize(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Version is the module version, for HAR's creator and the like ("(devel)"
+// in a plain go build).
+func Version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
+// ReplayResultJSON has the field names of `replay --json`.
+type ReplayResultJSON struct {
+	Status     int                  `json:"status"`
+	Headers    http.Header          `json:"headers"`
+	Body       *string              `json:"body,omitempty"`
+	BodyBase64 *string              `json:"body_base64,omitempty"`
+	BodySize   int64                `json:"body_size"`
+	Truncated  bool                 `json:"truncated"`
+	DurationMs float64              `json:"duration_ms"`
+	Timing     storage.ReplayTiming `json:"timing"`
+	ReplayID   uint64               `json:"replay_id,omitempty"`
+}
+
+// NewReplayResultJSON describes a stored replay that got an answer.
+func NewReplayResultJSON(e storage.ReplayRecord) ReplayResultJSON {
+	out := ReplayResultJSON{Status: e.Status, Headers: e.ResponseHeader, BodySize: e.ResponseBodySize,
+		Truncated: e.ResponseTruncated, DurationMs: e.Timing.TotalMs, Timing: e.Timing, ReplayID: e.ID}
+	if utf8.Valid(e.ResponseBody) && !bytes.ContainsRune(e.ResponseBody, 0) {
+		s := string(e.ResponseBody)
+		out.Body = &s
+	} else {
+		s := base64.StdEncoding.EncodeToString(e.ResponseBody)
+		out.BodyBase64 = &s
+	}
+	return out
 }

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
+	"hookscope/app"
 	"hookscope/app/exchange"
 	"hookscope/storage"
 )
@@ -75,7 +75,7 @@ func checkIDs(st Backend, ids []uint64, db string) error {
 
 func export(w io.Writer, st Backend, f exchange.Format, ids []uint64) (int, error) {
 	out := bufio.NewWriter(w)
-	enc, err := exchange.NewEncoder(out, f, version())
+	enc, err := exchange.NewEncoder(out, f, app.Version())
 	if err != nil {
 		return ExitError, err
 	}
@@ -133,15 +133,6 @@ func encodeAll(st Backend, enc exchange.Encoder) error {
 		}
 		after = page[len(page)-1].ID
 	}
-}
-
-// version is the module version for HAR's creator field ("(devel)" in a
-// plain go build).
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }
 
 func runImport(env Env, args []string) (int, error) {

@@ -345,3 +345,70 @@ func TestReplayThroughTheSocketKeepsHistory(t *testing.T) {
 		t.Fatalf("history %+v %v", hist, err)
 	}
 }
+
+// socketClient is a plain HTTP client for the API on db's socket.
+func socketClient(db string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", localapi.SocketPath(db))
+	}}}
+}
+
+func TestAPIReplayExportImport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "api.db")
+	url, stop := startServe(t, db)
+	defer stop()
+	postTo(t, url, "POST", "/hooks/a", "application/json", []byte(`{"a":1}`), nil)
+	var seen string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		seen = r.Header.Get("X-Edit") + " " + string(b)
+		io.WriteString(w, "ok")
+	}))
+	defer target.Close()
+	c := socketClient(db)
+	body := `{"to":"` + target.URL + `","headers":["X-Edit: yes"],"body_base64":"eyJhIjoyfQ=="}`
+	resp, err := c.Post("http://hookscope/v1/requests/1/replay", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Status   int     `json:"status"`
+		Body     string  `json:"body"`
+		Duration float64 `json:"duration_ms"`
+		ReplayID uint64  `json:"replay_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || res.Status != 200 || res.Body != "ok" || res.ReplayID == 0 || seen != `yes {"a":2}` {
+		t.Fatalf("API replay: %d %+v, target saw %q", resp.StatusCode, res, seen)
+	}
+	resp, err = c.Get("http://hookscope/v1/export?format=har&id=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	har, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	_, cliHAR, _ := run("export", "--format", "har", "1", "--db", db)
+	if resp.StatusCode != 200 || string(har) != cliHAR {
+		t.Fatalf("API export differs from the command's:\n%s\n%s", har, cliHAR)
+	}
+	resp, err = c.Post("http://hookscope/v1/import", "application/json", bytes.NewReader(har))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imp struct {
+		IDs    []uint64 `json:"ids"`
+		Format string   `json:"format"`
+	}
+	json.NewDecoder(resp.Body).Decode(&imp)
+	resp.Body.Close()
+	if len(imp.IDs) != 1 || imp.IDs[0] != 2 || imp.Format != "har" {
+		t.Fatalf("API import: %+v", imp)
+	}
+	resp, _ = c.Get("http://hookscope/v1/export?format=har&id=999")
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("export of an unknown ID: %d", resp.StatusCode)
+	}
+}

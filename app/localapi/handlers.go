@@ -2,14 +2,18 @@ package localapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"hookscope/app"
+	"hookscope/app/exchange"
+	"hookscope/app/replay"
 	"hookscope/app/signature"
 	"hookscope/storage"
 )
@@ -26,6 +30,9 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
 	mux.HandleFunc("POST /v1/requests/{id}/verify", s.verify)
 	mux.HandleFunc("POST /v1/replays", s.addReplay)
+	mux.HandleFunc("POST /v1/requests/{id}/replay", s.replayRequest)
+	mux.HandleFunc("GET /v1/export", s.export)
+	mux.HandleFunc("POST /v1/import", s.importFile)
 	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
 	mux.HandleFunc("GET /v1/wait", s.wait)
 	mux.HandleFunc("GET /v1/events", s.events)
@@ -378,4 +385,138 @@ func (s *Server) replays(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// ReplayJSON is the body of POST /v1/requests/{id}/replay, in the words of
+// `hookscope replay`'s flags.
+type ReplayJSON struct {
+	To         string   `json:"to"`
+	Method     string   `json:"method,omitempty"`
+	Headers    []string `json:"headers,omitempty"` // "K: V" sets, "K:" removes
+	BodyBase64 *string  `json:"body_base64,omitempty"`
+	Resign     bool     `json:"resign,omitempty"`
+	Scheme     string   `json:"scheme,omitempty"`
+	Secret     string   `json:"secret,omitempty"`
+	Timeout    string   `json:"timeout,omitempty"`
+	Insecure   bool     `json:"insecure,omitempty"`
+}
+
+func (in ReplayJSON) spec() (app.ReplaySpec, error) {
+	spec := app.ReplaySpec{Target: in.To, Resign: in.Resign, Scheme: in.Scheme, Secret: in.Secret}
+	spec.Edit.Method = in.Method
+	for _, h := range in.Headers {
+		e, err := replay.ParseHeaderEdit(h)
+		if err != nil {
+			return spec, err
+		}
+		spec.Edit.Headers = append(spec.Edit.Headers, e)
+	}
+	if in.BodyBase64 != nil {
+		body, err := base64.StdEncoding.DecodeString(*in.BodyBase64)
+		if err != nil {
+			return spec, fmt.Errorf("body_base64: %w", err)
+		}
+		spec.Edit.Body, spec.Edit.ReplaceBody = body, true
+	}
+	if in.Timeout != "" {
+		d, err := time.ParseDuration(in.Timeout)
+		if err != nil {
+			return spec, fmt.Errorf("timeout %q is not a duration", in.Timeout)
+		}
+		spec.Send.Timeout = d
+	}
+	spec.Send.Insecure = in.Insecure
+	return spec, nil
+}
+
+// replayRequest sends a capture again from the running instance; the
+// answer has `replay --json`'s fields. No answer from the target is 502.
+func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var in ReplayJSON
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not a replay request: "+err.Error())
+		return
+	}
+	spec, err := in.spec()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	entry, err := s.core.Replay(r.Context(), id, spec)
+	if err != nil && entry.ID == 0 {
+		storeError(w, err)
+		return
+	}
+	if entry.Error != "" {
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": entry.Error, "duration_ms": entry.Timing.TotalMs, "replay_id": entry.ID})
+		return
+	}
+	writeJSON(w, http.StatusOK, app.NewReplayResultJSON(entry))
+}
+
+// export streams requests (id=… repeated, or all) as har, curl or raw.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	format, err := exchange.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var ids []uint64
+	for _, v := range r.URL.Query()["id"] {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a request ID", v))
+			return
+		}
+		if _, err := s.core.Summary(id); err != nil {
+			storeError(w, err)
+			return
+		}
+		ids = append(ids, id)
+	}
+	enc, err := exchange.NewEncoder(w, format, app.Version())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(ids) == 0 {
+		if ids, err = s.core.IDs(); err != nil {
+			storeError(w, err)
+			return
+		}
+	}
+	for _, id := range ids {
+		if rec, err := s.core.Get(id); err == nil {
+			enc.Encode(rec)
+		}
+	}
+	enc.Close()
+}
+
+// importFile stores the requests in a HAR, raw HTTP or curl file.
+func (s *Server) importFile(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 512<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "read the file: "+err.Error())
+		return
+	}
+	res, err := exchange.ImportOptions{}.Import(data)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ids := make([]uint64, 0, len(res.Records))
+	for _, rec := range res.Records {
+		id, err := s.core.Append(r.Context(), rec)
+		if err != nil {
+			storeError(w, err)
+			return
+		}
+		ids = append(ids, id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ids": ids, "format": res.Format, "warnings": res.Warnings})
 }
