@@ -125,6 +125,7 @@ func (c *Core) StartListener(addr string) error {
 		MaxBody:   c.cfg.MaxBody,
 		Annotate:  c.annotate,
 		OnStored:  c.stored,
+		Respond:   c.relay,
 		Allow:     c.cfg.Allow,
 		Token:     c.cfg.Token,
 		BasicAuth: c.cfg.BasicAuth,

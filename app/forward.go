@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"hookscope/app/replay"
 	"hookscope/app/sender"
+	"hookscope/capture"
 	"hookscope/storage"
 )
 
@@ -26,10 +28,15 @@ const (
 // ForwardRule sends every capture under Prefix on to Target after it is
 // stored. Target is a base URL (the captured path and query are appended)
 // or a full URL.
+//
+// With Relay the capture's sender waits and gets the target's answer, as
+// through a transparent proxy; without it the sender gets Hookscope's own
+// answer at once and the target's answer is only recorded.
 type ForwardRule struct {
 	Prefix  string `json:"prefix"`
 	Target  string `json:"target"`
 	Enabled bool   `json:"enabled"`
+	Relay   bool   `json:"relay,omitempty"`
 }
 
 // forwarder delivers stored captures to their targets off the capture path.
@@ -65,27 +72,27 @@ func sortRules(rules []ForwardRule) []ForwardRule {
 	return out
 }
 
-func (f *forwarder) target(path string) (string, bool) {
+func (f *forwarder) rule(path string) (ForwardRule, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	for _, r := range f.rules {
 		if r.Enabled && strings.HasPrefix(path, r.Prefix) {
-			return r.Target, true
+			return r, true
 		}
 	}
-	return "", false
+	return ForwardRule{}, false
 }
 
 // enqueue never blocks: the sender of the capture is waiting for its answer.
 func (f *forwarder) enqueue(s storage.Summary) {
-	target, ok := f.target(s.Path)
-	if !ok {
-		return
+	rule, ok := f.rule(s.Path)
+	if !ok || rule.Relay {
+		return // relayed requests are forwarded while their sender waits
 	}
 	select {
-	case f.queue <- forwardJob{id: s.ID, target: target}:
+	case f.queue <- forwardJob{id: s.ID, target: rule.Target}:
 	default:
-		f.record(s.ID, storage.ForwardResult{At: time.Now().UTC(), Target: target, Attempts: 0,
+		f.record(s.ID, storage.ForwardResult{At: time.Now().UTC(), Target: rule.Target, Attempts: 0,
 			Error: fmt.Sprintf("not forwarded: %d captures were already waiting for a slow target", forwardQueue)})
 	}
 }
@@ -97,13 +104,49 @@ func (f *forwarder) work() {
 }
 
 func (f *forwarder) forward(job forwardJob) {
-	entry, err := f.core.Replay(context.Background(), job.id, ReplaySpec{Target: job.target, Send: sender.Options{Timeout: forwardTimeout}})
-	result := storage.ForwardResult{At: time.Now().UTC(), Target: job.target, Attempts: 1, ReplayID: entry.ID,
+	f.deliver(job.id, job.target)
+}
+
+// deliver sends one stored capture to target and records the outcome.
+func (f *forwarder) deliver(id uint64, target string) storage.ReplayRecord {
+	entry, err := f.core.Replay(context.Background(), id, ReplaySpec{Target: target, Send: sender.Options{Timeout: forwardTimeout}})
+	result := storage.ForwardResult{At: time.Now().UTC(), Target: target, Attempts: 1, ReplayID: entry.ID,
 		Status: entry.Status, Error: entry.Error, DurationMs: entry.Timing.TotalMs}
 	if err != nil && result.Error == "" {
 		result.Error = err.Error()
 	}
-	f.record(job.id, result)
+	f.record(id, result)
+	return entry
+}
+
+// relay answers a capture under a relay rule with its target's answer; a
+// target that does not answer gets the sender a 502 (the capture is kept).
+func (c *Core) relay(rec *storage.Record) (capture.Answer, bool) {
+	rule, ok := c.forward.rule(rec.Path)
+	if !ok || !rule.Relay {
+		return capture.Answer{}, false
+	}
+	entry := c.forward.deliver(rec.ID, rule.Target)
+	if entry.Error != "" || entry.Status == 0 {
+		msg := entry.Error
+		if msg == "" {
+			msg = "the relay target did not answer"
+		}
+		body, _ := json.Marshal(map[string]any{"ok": false, "id": rec.ID, "error": "relay: " + msg})
+		return capture.Answer{Status: http.StatusBadGateway, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, true
+	}
+	c.store.SetStatus(rec.ID, entry.Status)
+	return capture.Answer{Status: entry.Status, Header: relayHeaders(entry.ResponseHeader), Body: entry.ResponseBody}, true
+}
+
+// relayHeaders drops what belongs to the target's connection, not its
+// message; Content-Length is recomputed for the body actually sent.
+func relayHeaders(h http.Header) http.Header {
+	out := h.Clone()
+	for _, k := range []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Te", "Trailer", "Content-Length"} {
+		out.Del(k)
+	}
+	return out
 }
 
 func (f *forwarder) record(id uint64, r storage.ForwardResult) {

@@ -127,3 +127,48 @@ func TestDuplicateDeliveriesAreMarked(t *testing.T) {
 		t.Fatalf("redelivery after restart: duplicate_of %d, want 2", s.DuplicateOf)
 	}
 }
+
+func TestRelayAnswersWithTheTargetsResponse(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-From", "target")
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "short and stout")
+	}))
+	defer target.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	c := openCore(t)
+	c.SetForwardRules([]ForwardRule{
+		{Prefix: "/relay", Target: target.URL, Enabled: true, Relay: true},
+		{Prefix: "/gone", Target: deadURL, Enabled: true, Relay: true},
+	})
+	c.StartListener("")
+	resp, err := http.Post(c.ListenerURL()+"/relay/x", "text/plain", strings.NewReader("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTeapot || string(body) != "short and stout" || resp.Header.Get("X-From") != "target" {
+		t.Fatalf("sender got %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if s, _ := c.Summary(1); s.Status != http.StatusTeapot {
+		t.Fatalf("stored status %d, want the relayed 418", s.Status)
+	}
+	if r, ok, _ := c.ForwardResult(1); !ok || r.Status != http.StatusTeapot {
+		t.Fatalf("forward result %+v", r)
+	}
+	resp, err = http.Post(c.ListenerURL()+"/gone/y", "text/plain", strings.NewReader("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), `"id":2`) {
+		t.Fatalf("dead relay target: %d %s", resp.StatusCode, body)
+	}
+	if _, err := c.Get(2); err != nil {
+		t.Fatalf("a request whose relay failed was not kept: %v", err)
+	}
+}

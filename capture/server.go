@@ -43,6 +43,10 @@ type Config struct {
 	// Annotate may add to a record before it is stored (a signature
 	// verdict); it runs on the request's goroutine and must be quick.
 	Annotate func(*storage.Record)
+	// Respond, when set, may answer a stored request in place of the
+	// default acknowledgement; it runs after the commit, so the request is
+	// kept whatever it returns.
+	Respond func(*storage.Record) (Answer, bool)
 	// OnStored is called after each commit, on the request's goroutine. It
 	// must not block: the sender is waiting for its answer.
 	OnStored func(*storage.Record)
@@ -230,7 +234,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.OnStored != nil {
 		s.cfg.OnStored(rec)
 	}
+	if s.cfg.Respond != nil {
+		if a, ok := s.cfg.Respond(rec); ok {
+			writeAnswer(w, a)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
+}
+
+// Answer replaces the default acknowledgement (a relayed target's answer).
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func writeAnswer(w http.ResponseWriter, a Answer) {
+	h := w.Header()
+	for k, vs := range a.Header {
+		h[k] = append([]string(nil), vs...)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	w.WriteHeader(a.Status)
+	w.Write(a.Body)
 }
 
 // senderReason is the part of a store failure a sender may see: the cause,

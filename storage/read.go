@@ -204,3 +204,21 @@ func (s *Store) NewestID() (uint64, error) {
 	})
 	return id, err
 }
+
+// SetStatus records the status the sender was finally answered with (a
+// relayed target's status), replacing the one stored with the request.
+func (s *Store) SetStatus(id uint64, status int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSummaries)
+		raw := b.Get(idKey(id))
+		if raw == nil {
+			return ErrNotFound
+		}
+		sum, err := decodeSummary(id, raw)
+		if err != nil {
+			return err
+		}
+		sum.Status = status
+		return b.Put(idKey(id), encodeSummary(&sum))
+	})
+}

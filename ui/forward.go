@@ -16,22 +16,26 @@ type forwardForm struct {
 	prefix  *widget.Entry
 	target  *widget.Entry
 	enabled *widget.Check
+	relay   *widget.Check
 }
 
 func newForwardForm(rules []app.ForwardRule) *forwardForm {
-	f := &forwardForm{prefix: widget.NewEntry(), target: widget.NewEntry(), enabled: widget.NewCheck("Forward live", nil)}
+	f := &forwardForm{prefix: widget.NewEntry(), target: widget.NewEntry(), enabled: widget.NewCheck("Forward live", nil),
+		relay: widget.NewCheck("Answer the sender with the target's response (relay)", nil)}
 	f.prefix.SetText("/")
 	f.target.SetPlaceHolder("http://localhost:3000")
 	if len(rules) > 0 {
 		f.prefix.SetText(rules[0].Prefix)
 		f.target.SetText(rules[0].Target)
 		f.enabled.SetChecked(rules[0].Enabled)
+		f.relay.SetChecked(rules[0].Relay)
 	}
 	return f
 }
 
 func (f *forwardForm) rule() app.ForwardRule {
-	return app.ForwardRule{Prefix: strings.TrimSpace(f.prefix.Text), Target: strings.TrimSpace(f.target.Text), Enabled: f.enabled.Checked}
+	return app.ForwardRule{Prefix: strings.TrimSpace(f.prefix.Text), Target: strings.TrimSpace(f.target.Text),
+		Enabled: f.enabled.Checked, Relay: f.relay.Checked}
 }
 
 func (v *MainView) showForwardDialog() {
@@ -40,6 +44,7 @@ func (v *MainView) showForwardDialog() {
 		widget.NewFormItem("Path prefix", f.prefix),
 		widget.NewFormItem("Target URL", f.target),
 		widget.NewFormItem("", f.enabled),
+		widget.NewFormItem("", f.relay),
 	}
 	d := dialog.NewForm("Forward captured requests", "Save", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -55,7 +60,7 @@ func (v *MainView) showForwardDialog() {
 		}
 		v.updateForwardButton()
 	}, v.window)
-	d.Resize(fyne.NewSize(560, 260))
+	d.Resize(fyne.NewSize(560, 300))
 	d.Show()
 }
 
@@ -63,7 +68,11 @@ func (v *MainView) showForwardDialog() {
 func (v *MainView) updateForwardButton() {
 	for _, r := range v.core.ForwardRules() {
 		if r.Enabled {
-			v.forwardBtn.SetText("Forwarding to " + r.Target)
+			verb := "Forwarding to "
+			if r.Relay {
+				verb = "Relaying to "
+			}
+			v.forwardBtn.SetText(verb + r.Target)
 			v.forwardBtn.Importance = widget.HighImportance
 			v.forwardBtn.Refresh()
 			return
