@@ -31,7 +31,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [--listen ADDR] [--db PATH] [--max-body SIZE]   headless capture", runServe},
+		{"serve", "serve [LISTENER FLAGS] [--db PATH] [--api ADDR]   headless capture", runServe},
 		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
 		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
 		{"replay", "replay ID --to URL [--header \"K: V\"]... [--body-file F] [--method M] [--resign [--scheme S] [--secret X]]\n" +
@@ -90,10 +90,12 @@ func Run(env Env, args []string) int {
 // Usage lists the commands.
 func Usage() string {
 	var b strings.Builder
-	b.WriteString("Hookscope: a local webhook inspector.\n\nUsage:\n  hookscope [--listen ADDR] [--db PATH] [--max-body SIZE]   open the window\n")
+	b.WriteString("Hookscope: a local webhook inspector.\n\nUsage:\n  hookscope [LISTENER FLAGS] [--db PATH] [--api ADDR]   open the window\n")
 	for _, c := range commands() {
 		b.WriteString("  hookscope " + c.synopsis + "\n")
 	}
+	b.WriteString("\nListener flags (window and serve): --listen ADDR (default 127.0.0.1:8080), --max-body SIZE (default 10MiB),\n" +
+		"  --tls, --allow CIDR[,CIDR...], --token T, --basic-auth USER:PASS, --rate N (requests per second).\n")
 	b.WriteString("\nSignature schemes: " + strings.Join(signature.Names(), ", ") + ".\n")
 	b.WriteString("Generic hmac: --algo sha1|sha256|sha512 --encoding hex|base64 --header NAME --prefix STR --template '{timestamp}.{body}'.\n")
 	b.WriteString("\nThe database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n")
