@@ -70,6 +70,7 @@ type Core struct {
 	secretsMu sync.RWMutex
 	secrets   secretBook
 	forward   *forwarder
+	retention *retentionLoop
 	closeOnce sync.Once
 	dups      *replay.DuplicateIndex
 }
@@ -100,6 +101,7 @@ func Open(cfg Config) (*Core, error) {
 	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
 	c.forward = newForwarder(c, rules)
 	c.warmDuplicates()
+	c.startRetention()
 	return c, nil
 }
 
@@ -206,7 +208,10 @@ func (c *Core) ListenerURL() string {
 // the store.
 func (c *Core) Close() error {
 	c.StopListener()
-	c.closeOnce.Do(c.forward.close)
+	c.closeOnce.Do(func() {
+		c.stopRetention()
+		c.forward.close()
+	})
 	if err := c.store.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}

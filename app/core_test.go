@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"hookscope/capture"
+	"hookscope/storage"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -212,5 +213,35 @@ func TestMaskSecret(t *testing.T) {
 	}
 	if got := MaskSecret("short"); got != "•••••" {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestRetentionPrunesInTheBackground(t *testing.T) {
+	c := openCore(t)
+	c.StartListener("")
+	for range 6 {
+		post(t, c.ListenerURL()+"/r")
+	}
+	sub := c.Subscribe()
+	defer sub.Close()
+	if err := c.SetRetention(storage.Retention{MaxCount: 2}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ids, _ := c.IDs()
+		if len(ids) == 2 && ids[0] == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retention kept %v", ids)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := DescribeRetention(c.Retention()); got != "keep the last 2 requests (whichever is least)" {
+		t.Fatalf("policy reads %q", got)
+	}
+	if err := c.SetRetention(storage.Retention{MaxCount: -1}); err == nil {
+		t.Fatal("a negative limit was saved")
 	}
 }

@@ -71,3 +71,27 @@ func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestRetentionDialogSavesThePolicyAndPrunes(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	for range 4 {
+		h.post("POST", "/r", "text/plain", "x", nil)
+	}
+	h.waitForCount(4)
+	uithread.DoAndWait(func() { test.Tap(h.view.retentionBtn) })
+	uithread.DoAndWait(func() {
+		entries := collect[*widget.Entry](h.window.Canvas().Overlays().Top())
+		if len(entries) != 3 {
+			t.Fatalf("retention dialog has %d entries", len(entries))
+		}
+		test.Type(entries[0], "2")
+	})
+	tapDialogButton(t, h.window, "Save")
+	if r := h.core.Retention(); r.MaxCount != 2 {
+		t.Fatalf("policy %+v", r)
+	}
+	h.waitForCount(2)
+	if got := onUI(func() string { return h.view.retentionNote }); got != "keep the last 2 requests (whichever is least)" {
+		t.Fatalf("note %q", got)
+	}
+}

@@ -30,17 +30,19 @@ type MainView struct {
 	window  fyne.Window
 	core    *app.Core
 
-	urlLabel   *widget.Label
-	copyURL    *widget.Button
-	startStop  *widget.Button
-	deleteBtn  *widget.Button
-	clearBtn   *widget.Button
-	forwardBtn *widget.Button
-	bulkBtn    *widget.Button
-	banner     *fyne.Container
-	bannerText *widget.Label
-	addrEntry  *widget.Entry
-	listenBtn  *widget.Button
+	urlLabel      *widget.Label
+	copyURL       *widget.Button
+	startStop     *widget.Button
+	deleteBtn     *widget.Button
+	clearBtn      *widget.Button
+	forwardBtn    *widget.Button
+	bulkBtn       *widget.Button
+	retentionBtn  *widget.Button
+	retentionNote string
+	banner        *fyne.Container
+	bannerText    *widget.Label
+	addrEntry     *widget.Entry
+	listenBtn     *widget.Button
 
 	requests  *RequestList
 	inspector *Inspector
@@ -85,12 +87,13 @@ func (v *MainView) buildToolbar() {
 	v.clearBtn = widget.NewButtonWithIcon("Clear all", theme.ContentClearIcon(), v.confirmClear)
 	v.forwardBtn = widget.NewButtonWithIcon("Forward…", theme.MailForwardIcon(), v.showForwardDialog)
 	v.bulkBtn = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), v.showBulkDialog)
+	v.retentionBtn = widget.NewButtonWithIcon("", theme.StorageIcon(), v.showRetentionDialog)
 	v.updateForwardButton()
 }
 
 func (v *MainView) toolbar() fyne.CanvasObject {
 	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
-	right := container.NewHBox(v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn)
+	right := container.NewHBox(v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
 	return container.NewBorder(nil, nil, left, right)
 }
 

@@ -291,3 +291,16 @@ func (c *Client) Replays(id uint64) ([]storage.ReplayRecord, error) {
 	err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10)+"/replays", nil, &out)
 	return out, err
 }
+
+// Retention reads the running instance's retention policy.
+func (c *Client) Retention() (storage.Retention, error) {
+	var r storage.Retention
+	err := c.call("GET", "/v1/retention", nil, &r)
+	return r, err
+}
+
+// SetRetention changes it; the instance prunes at once.
+func (c *Client) SetRetention(r storage.Retention) error {
+	var out storage.Retention
+	return c.call("PUT", "/v1/retention", r, &out)
+}

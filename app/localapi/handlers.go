@@ -34,6 +34,8 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("GET /v1/export", s.export)
 	mux.HandleFunc("POST /v1/import", s.importFile)
 	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
+	mux.HandleFunc("GET /v1/retention", s.getRetention)
+	mux.HandleFunc("PUT /v1/retention", s.putRetention)
 	mux.HandleFunc("GET /v1/wait", s.wait)
 	mux.HandleFunc("GET /v1/events", s.events)
 	if !overTCP {
@@ -519,4 +521,21 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, id)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ids": ids, "format": res.Format, "warnings": res.Warnings})
+}
+
+func (s *Server) getRetention(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.core.Retention())
+}
+
+func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {
+	var in storage.Retention
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not a retention policy: "+err.Error())
+		return
+	}
+	if err := s.core.SetRetention(in); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
 }

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"hookscope/app"
+	"hookscope/app/localapi"
+	"hookscope/storage"
+)
+
+func runRetention(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("retention", flag.ContinueOnError)
+	db := storeFlags(fs)
+	count := fs.Int("count", -1, "keep the last N requests (0: no count limit)")
+	days := fs.Float64("days", -1, "keep N days (0: no age limit)")
+	mb := fs.Float64("mb", -1, "keep about N megabytes (0: no size limit)")
+	off := fs.Bool("off", false, "keep everything")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) > 0 {
+		return ExitError, usagef("retention takes no arguments, got %q", rest[0])
+	}
+	get, set, closeFn, err := retentionAccess(*db)
+	if err != nil {
+		return ExitError, err
+	}
+	defer closeFn()
+	r, err := get()
+	if err != nil {
+		return ExitError, err
+	}
+	changed := *off || *count >= 0 || *days >= 0 || *mb >= 0
+	if *off {
+		r = storage.Retention{}
+	}
+	if *count >= 0 {
+		r.MaxCount = *count
+	}
+	if *days >= 0 {
+		r.MaxAge = time.Duration(*days * float64(24*time.Hour))
+	}
+	if *mb >= 0 {
+		r.MaxBytes = int64(*mb * 1e6)
+	}
+	if changed {
+		if err := set(r); err != nil {
+			return ExitError, err
+		}
+	}
+	fmt.Fprintln(env.Stdout, "retention: "+app.DescribeRetention(r))
+	return ExitOK, nil
+}
+
+// retentionAccess reads and writes the policy through the running instance
+// (which then prunes at once), else in the file.
+func retentionAccess(db string) (func() (storage.Retention, error), func(storage.Retention) error, func() error, error) {
+	if client, err := localapi.Dial(db); err == nil {
+		return client.Retention, client.SetRetention, client.Close, nil
+	}
+	st, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	get := func() (storage.Retention, error) { return app.LoadRetention(st) }
+	set := func(r storage.Retention) error { return app.SaveRetention(st, r) }
+	return get, set, st.Close, nil
+}
+
+func runCompact(env Env, args []string) (int, error) {
+	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
+	db := storeFlags(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(rest) > 0 {
+		return ExitError, usagef("compact takes no arguments, got %q", rest[0])
+	}
+	if client, err := localapi.Dial(*db); err == nil {
+		client.Close()
+		return ExitError, fmt.Errorf("compaction needs %s to itself: close the Hookscope window or serve that holds it, then run compact again", *db)
+	}
+	before, after, err := storage.CompactFile(*db)
+	if errors.Is(err, storage.ErrInUse) {
+		return ExitError, err
+	}
+	if err != nil {
+		return ExitError, err
+	}
+	fmt.Fprintf(env.Stdout, "compacted %s: %s → %s\n", *db, app.HumanSize(before), app.HumanSize(after))
+	return ExitOK, nil
+}
