@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"path"
@@ -16,11 +17,16 @@ import (
 // need only the summary (method, path, since) are checked before the body
 // is read.
 type Filter struct {
-	Method   string // exact, case-insensitive
-	PathGlob string // path.Match syntax; "" matches all; a glob without wildcards matches that path exactly
-	Headers  []HeaderCond
-	JSON     *JSONCond
-	SinceID  uint64 // only IDs above this
+	Method         string // exact, case-insensitive
+	PathGlob       string // path.Match syntax; "" matches all; a glob without wildcards matches that path exactly
+	PathContains   string // substring of the path
+	Status         int    // the status Hookscope answered with
+	Sig            string // signature verdict: valid, invalid, stale or none
+	DuplicatesOnly bool
+	Headers        []HeaderCond
+	BodyContains   string
+	JSON           *JSONCond
+	SinceID        uint64 // only IDs above this
 }
 
 // HeaderCond matches a header by name and, when Value is set, by value.
@@ -132,7 +138,7 @@ func compareOrdered[T float64 | string](a T, op string, b T) bool {
 }
 
 // NeedsRecord reports whether matching needs more than the summary.
-func (f Filter) NeedsRecord() bool { return len(f.Headers) > 0 || f.JSON != nil }
+func (f Filter) NeedsRecord() bool { return len(f.Headers) > 0 || f.JSON != nil || f.BodyContains != "" }
 
 // MatchSummary checks the fields a summary carries.
 func (f Filter) MatchSummary(s storage.Summary) bool {
@@ -147,7 +153,13 @@ func (f Filter) MatchSummary(s storage.Summary) bool {
 			return false
 		}
 	}
-	return true
+	if f.PathContains != "" && !strings.Contains(s.Path, f.PathContains) {
+		return false
+	}
+	if (f.Status != 0 && s.Status != f.Status) || (f.Sig != "" && !sigMatches(f.Sig, s.Signature)) {
+		return false
+	}
+	return !f.DuplicatesOnly || s.DuplicateOf != 0
 }
 
 // Match checks everything, given the whole record.
@@ -159,6 +171,9 @@ func (f Filter) Match(rec *storage.Record) bool {
 		if !matchHeader(rec, h) {
 			return false
 		}
+	}
+	if f.BodyContains != "" && !bytes.Contains(rec.Body, []byte(f.BodyContains)) {
+		return false
 	}
 	return f.JSON == nil || f.JSON.Match(rec.Body)
 }

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"hookscope/storage"
@@ -74,5 +76,55 @@ func TestFilterMatch(t *testing.T) {
 		if got := c.f.Match(rec); got != c.want {
 			t.Errorf("case %d %+v: got %v", i, c.f, got)
 		}
+	}
+}
+
+func TestParseFilterQuery(t *testing.T) {
+	f, err := ParseFilterQuery(`POST /hooks/ status:200 sig:valid header:X-Event=push body:"evt 1" json:'type == "invoice.paid"' dup`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Method != "POST" || f.PathContains != "/hooks/" || f.Status != 200 || f.Sig != "valid" || !f.DuplicatesOnly ||
+		len(f.Headers) != 1 || f.Headers[0] != (HeaderCond{"X-Event", "push"}) || f.BodyContains != "evt 1" || f.JSON == nil || f.JSON.Path != "type" {
+		t.Fatalf("%+v", f)
+	}
+	g, _ := ParseFilterQuery("path:/a/* stripe")
+	if g.PathGlob != "/a/*" || g.PathContains != "stripe" {
+		t.Fatalf("%+v", g)
+	}
+	if e, _ := ParseFilterQuery("   "); !e.Empty() {
+		t.Fatal("blank filter is not empty")
+	}
+	for _, bad := range []string{"status:abc", `json:'== 1'`, `body:"unterminated`} {
+		if _, err := ParseFilterQuery(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestFilterIDsOverBodiesWithCancel(t *testing.T) {
+	c := openCore(t)
+	c.StartListener("")
+	for i := range 30 {
+		body := `{"type":"invoice.created"}`
+		if i%10 == 3 {
+			body = `{"type":"invoice.paid"}`
+		}
+		resp, err := http.Post(c.ListenerURL()+"/hooks/stripe", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	f, _ := ParseFilterQuery(`json:'type == "invoice.paid"'`)
+	var last int
+	ids, err := c.FilterIDs(context.Background(), f, func(done, total int) { last = done })
+	if err != nil || len(ids) != 3 || ids[0] != 4 || last != 30 {
+		t.Fatalf("ids %v, progress %d, %v", ids, last, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.FilterIDs(ctx, f, nil); err == nil {
+		t.Fatal("a cancelled search finished")
 	}
 }

@@ -45,6 +45,7 @@ type MainView struct {
 	listenBtn     *widget.Button
 
 	requests  *RequestList
+	filter    *filterBar
 	inspector *Inspector
 	content   fyne.CanvasObject
 
@@ -63,7 +64,9 @@ func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 	v.requests = NewRequestList(core, v.onSelect)
 	v.buildToolbar()
 	v.buildBanner()
-	split := container.NewHSplit(v.requests.Object(), v.inspector.Object())
+	v.filter = newFilterBar(v.requests, v.updateTitle)
+	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
+	split := container.NewHSplit(left, v.inspector.Object())
 	split.Offset = 0.42
 	top := container.NewVBox(v.toolbar(), v.banner, widget.NewSeparator())
 	v.content = container.NewBorder(top, nil, nil, nil, split)
@@ -129,6 +132,7 @@ func (v *MainView) Close() {
 	}
 	v.sub.Close()
 	close(v.stopped)
+	v.filter.close()
 	select {
 	case <-v.watched:
 	case <-time.After(time.Second):
@@ -227,6 +231,10 @@ func (v *MainView) updateTitle() {
 	noun := "requests"
 	if n == 1 {
 		noun = "request"
+	}
+	if v.requests.Filtered() {
+		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s match the filter", n, noun))
+		return
 	}
 	v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s", n, noun))
 }

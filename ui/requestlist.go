@@ -25,9 +25,14 @@ type RequestList struct {
 	list     *widget.List
 	empty    *fyne.Container
 	curlLine *widget.Label
+	noMatch  *widget.Label
 	selected uint64
 	onSelect func(id uint64)
 	root     fyne.CanvasObject
+	// filter, when set, limits ids to its matches; new captures are
+	// checked against it as they arrive.
+	filter *app.Filter
+	newest uint64 // the newest ID seen, listed or filtered out
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
@@ -40,7 +45,9 @@ func NewRequestList(core *app.Core, onSelect func(uint64)) *RequestList {
 	}
 	r.list.OnUnselected = func(widget.ListItemID) {}
 	r.buildEmptyState()
-	r.root = container.NewStack(r.list, r.empty)
+	r.noMatch = widget.NewLabelWithStyle("No request matches the filter.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	r.noMatch.Hide()
+	r.root = container.NewStack(r.list, r.empty, container.NewCenter(r.noMatch))
 	return r
 }
 
@@ -96,20 +103,57 @@ func (r *RequestList) Unselect() {
 	r.onSelect(0)
 }
 
-// Reload reads every ID again (after deletes).
+// Reload reads every ID again (after deletes); a filter keeps only the
+// IDs still there.
 func (r *RequestList) Reload() {
 	ids, err := r.core.IDs()
 	if err != nil {
 		return
 	}
+	if len(ids) > 0 {
+		r.newest = ids[len(ids)-1]
+	}
+	if r.filter != nil {
+		ids = r.stillListed(ids)
+	}
 	r.ids = ids
+	r.refresh()
+}
+
+// stillListed keeps the filtered IDs that still exist.
+func (r *RequestList) stillListed(all []uint64) []uint64 {
+	exists := make(map[uint64]bool, len(r.ids))
+	for _, id := range all {
+		exists[id] = true
+	}
+	kept := r.ids[:0:0]
+	for _, id := range r.ids {
+		if exists[id] {
+			kept = append(kept, id)
+		}
+	}
+	return kept
+}
+
+// setFilter shows only ids (nil filter: everything).
+func (r *RequestList) setFilter(f *app.Filter, ids []uint64) {
+	r.filter = f
+	if f == nil {
+		r.Reload()
+		return
+	}
+	r.ids = ids
+	r.list.UnselectAll()
+	if r.selected != 0 {
+		r.reselect()
+	}
 	r.refresh()
 }
 
 // LoadNew appends requests stored since the newest one listed.
 func (r *RequestList) LoadNew() {
-	var last uint64
-	if len(r.ids) > 0 {
+	last := r.newest
+	if len(r.ids) > 0 && r.ids[len(r.ids)-1] > last {
 		last = r.ids[len(r.ids)-1]
 	}
 	fresh, err := r.core.Summaries(last, 0)
@@ -117,7 +161,10 @@ func (r *RequestList) LoadNew() {
 		return
 	}
 	for _, s := range fresh {
-		r.ids = append(r.ids, s.ID)
+		if r.filter == nil || r.core.Matches(*r.filter, s.ID) {
+			r.ids = append(r.ids, s.ID)
+		}
+		r.newest = s.ID
 	}
 	// Newest first: rows shift down, so the selection index moves with them.
 	if r.selected != 0 {
@@ -136,13 +183,20 @@ func (r *RequestList) reselect() {
 }
 
 func (r *RequestList) refresh() {
-	if len(r.ids) == 0 {
+	r.empty.Hide()
+	r.noMatch.Hide()
+	switch {
+	case len(r.ids) > 0:
+	case r.filter != nil:
+		r.noMatch.Show()
+	default:
 		r.empty.Show()
-	} else {
-		r.empty.Hide()
 	}
 	r.list.Refresh()
 }
+
+// Filtered reports whether a filter limits the list.
+func (r *RequestList) Filtered() bool { return r.filter != nil }
 
 func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 	row := obj.(*fyne.Container)
