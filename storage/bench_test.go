@@ -151,7 +151,7 @@ func BenchmarkSummaryRow(b *testing.B) {
 		if _, err := st.Summary(id); err != nil {
 			b.Fatal(err)
 		}
-		id = id%benchRows + 1
+		id = id%uint64(benchRows) + 1
 	}
 }
 
