@@ -55,6 +55,13 @@ type MainView struct {
 
 	bulk        *bulkProgress // the running bulk replay, for tests
 	bulkSummary string
+
+	split        *container.Split
+	focused      bool
+	pendingNotes int
+	lastNote     time.Time
+	notified     int
+	lastTray     string
 }
 
 // NewMainView builds the window's content around core.
@@ -68,6 +75,7 @@ func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
 	split := container.NewHSplit(left, v.inspector.Object())
 	split.Offset = 0.42
+	v.split = split
 	top := container.NewVBox(v.toolbar(), v.banner, widget.NewSeparator())
 	v.content = container.NewBorder(top, nil, nil, nil, split)
 	return v
@@ -118,6 +126,9 @@ func (v *MainView) buildBanner() {
 func (v *MainView) Start(stdout io.Writer) {
 	v.sub = v.core.Subscribe()
 	v.requests.Reload()
+	v.installShortcuts()
+	v.installMenu()
+	v.trackFocus()
 	v.startListenerReport(v.core.ConfiguredAddr(), stdout)
 	v.updateTitle()
 	go v.watch()
@@ -130,6 +141,7 @@ func (v *MainView) Close() {
 	if v.sub == nil {
 		return
 	}
+	v.saveLayout()
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
@@ -215,7 +227,9 @@ func (v *MainView) apply(change app.Change) {
 	if change&app.Reset != 0 {
 		v.requests.Reload()
 	} else if change&app.Added != 0 {
+		before := v.requests.newest
 		v.requests.LoadNew()
+		v.notifyArrivals(int(v.requests.newest - before))
 	}
 	if change&app.ListenerChanged != 0 {
 		v.updateListenerState()
@@ -232,6 +246,7 @@ func (v *MainView) updateTitle() {
 	if n == 1 {
 		noun = "request"
 	}
+	v.refreshTray()
 	if v.requests.Filtered() {
 		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s match the filter", n, noun))
 		return

@@ -328,3 +328,13 @@ func methodColor(method string) color.Color {
 	}
 	return color.NRGBA{R: 0x4a, G: 0x55, B: 0x68, A: 0xff}
 }
+
+// selectedIndex is the row of the selected request, or -1.
+func (r *RequestList) selectedIndex() int {
+	for i := range r.ids {
+		if r.idAt(i) == r.selected {
+			return i
+		}
+	}
+	return -1
+}

@@ -40,7 +40,7 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 	w := a.NewWindow("Hookscope")
 	view := NewMainView(a, w, core)
 	w.SetContent(view.Object())
-	w.Resize(fyne.NewSize(1200, 760))
+	view.restoreLayout()
 	view.Start(stdout)
 	go func() {
 		<-stop

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Preference keys for what the window remembers between runs.
+const (
+	prefWidth         = "window.width"
+	prefHeight        = "window.height"
+	prefSplit         = "window.split"
+	prefNotifications = "notifications"
+	// notifyEvery coalesces a burst into one notification.
+	notifyEvery = 3 * time.Second
+)
+
+// shortcut is one keyboard shortcut with its help text.
+type shortcut struct {
+	key  fyne.KeyName
+	mod  fyne.KeyModifier
+	help string
+	run  func()
+}
+
+func (v *MainView) shortcuts() []shortcut {
+	return []shortcut{
+		{fyne.KeyF, fyne.KeyModifierShortcutDefault, "Focus the filter", func() { v.window.Canvas().Focus(v.filter.entry) }},
+		{fyne.KeyDown, fyne.KeyModifierShortcutDefault, "Next (older) request", func() { v.moveSelection(1) }},
+		{fyne.KeyUp, fyne.KeyModifierShortcutDefault, "Previous (newer) request", func() { v.moveSelection(-1) }},
+		{fyne.KeyDelete, fyne.KeyModifierShortcutDefault, "Delete the selected request", v.confirmDelete},
+		{fyne.KeyL, fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift, "Clear all requests", v.confirmClear},
+		{fyne.KeyR, fyne.KeyModifierShortcutDefault, "Replay the selected request (Replay tab)", v.replaySelected},
+		{fyne.KeyReturn, fyne.KeyModifierShortcutDefault, "Send (Replay tab)", func() { v.inspector.replay.sendNow() }},
+		{fyne.KeyE, fyne.KeyModifierShortcutDefault, "Export…", v.showExportDialog},
+		{fyne.KeyO, fyne.KeyModifierShortcutDefault, "Import…", v.showImportDialog},
+		{fyne.KeySlash, fyne.KeyModifierShortcutDefault, "Keyboard shortcuts", v.showShortcutsHelp},
+	}
+}
+
+// installShortcuts binds every shortcut on the window's canvas.
+func (v *MainView) installShortcuts() {
+	for _, s := range v.shortcuts() {
+		run := s.run
+		v.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { run() })
+	}
+}
+
+func shortcutLabel(s shortcut) string {
+	mod := "Ctrl+"
+	if s.mod&fyne.KeyModifierShift != 0 {
+		mod += "Shift+"
+	}
+	return mod + string(s.key)
+}
+
+func (v *MainView) showShortcutsHelp() {
+	form := widget.NewForm()
+	for _, s := range v.shortcuts() {
+		form.Append(shortcutLabel(s), widget.NewLabel(s.help))
+	}
+	dialog.ShowCustom("Keyboard shortcuts", "Close", container.NewVScroll(form), v.window)
+}
+
+// moveSelection selects the row delta away from the current one.
+func (v *MainView) moveSelection(delta int) {
+	n := v.requests.Count()
+	if n == 0 {
+		return
+	}
+	i := v.requests.selectedIndex() + delta
+	if v.requests.SelectedID() == 0 {
+		i = 0
+	}
+	v.requests.list.Select(max(0, min(n-1, i)))
+}
+
+func (v *MainView) replaySelected() {
+	if v.requests.SelectedID() == 0 {
+		return
+	}
+	v.inspector.tabs.SelectIndex(len(v.inspector.tabs.Items) - 1)
+}
+
+// restoreLayout applies the remembered window size and split.
+func (v *MainView) restoreLayout() {
+	p := v.fyneApp.Preferences()
+	w, h := p.FloatWithFallback(prefWidth, 1200), p.FloatWithFallback(prefHeight, 760)
+	v.window.Resize(fyne.NewSize(float32(w), float32(h)))
+	v.split.Offset = p.FloatWithFallback(prefSplit, 0.42)
+	v.split.Refresh()
+}
+
+// saveLayout remembers the window size and split for the next run.
+func (v *MainView) saveLayout() {
+	p := v.fyneApp.Preferences()
+	size := v.window.Canvas().Size()
+	if size.Width > 200 && size.Height > 200 {
+		p.SetFloat(prefWidth, float64(size.Width))
+		p.SetFloat(prefHeight, float64(size.Height))
+	}
+	p.SetFloat(prefSplit, v.split.Offset)
+}
+
+// trackFocus notes whether the window is in front, for notifications.
+func (v *MainView) trackFocus() {
+	lc := v.fyneApp.Lifecycle()
+	lc.SetOnEnteredForeground(func() { v.focused = true })
+	lc.SetOnExitedForeground(func() { v.focused = false })
+	v.focused = true
+}
+
+// notifyArrivals tells the desktop about new requests while the window is
+// in the background, at most one notification every few seconds.
+func (v *MainView) notifyArrivals(newCount int) {
+	if newCount <= 0 || v.focused || !v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true) {
+		return
+	}
+	v.pendingNotes += newCount
+	if time.Since(v.lastNote) < notifyEvery {
+		return
+	}
+	text := fmt.Sprintf("%d new requests", v.pendingNotes)
+	if v.pendingNotes == 1 {
+		if s, err := v.core.Summary(v.requests.newest); err == nil {
+			text = s.Method + " " + s.Path
+		}
+	}
+	v.fyneApp.SendNotification(fyne.NewNotification("Hookscope", text))
+	v.lastNote, v.pendingNotes = time.Now(), 0
+	v.notified++
+}
+
+// refreshTray updates the tray menu when what it says has changed.
+func (v *MainView) refreshTray() {
+	now := fmt.Sprintf("%s|%d", v.core.ListenerURL(), v.requests.Count())
+	if now != v.lastTray {
+		v.lastTray = now
+		v.updateTray()
+	}
+}
+
+// updateTray shows the listener and the count in the system tray menu,
+// where the desktop has one.
+func (v *MainView) updateTray() {
+	d, ok := v.fyneApp.(desktop.App)
+	if !ok {
+		return
+	}
+	listening := "Not listening"
+	if u := v.core.ListenerURL(); u != "" {
+		listening = "Listening on " + u
+	}
+	status := fyne.NewMenuItem(listening, nil)
+	status.Disabled = true
+	count := fyne.NewMenuItem(fmt.Sprintf("%d requests", v.requests.Count()), nil)
+	count.Disabled = true
+	show := fyne.NewMenuItem("Show Hookscope", func() { v.window.Show(); v.window.RequestFocus() })
+	notify := fyne.NewMenuItem("Notifications", func() {
+		p := v.fyneApp.Preferences()
+		p.SetBool(prefNotifications, !p.BoolWithFallback(prefNotifications, true))
+		v.updateTray()
+	})
+	notify.Checked = v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true)
+	d.SetSystemTrayMenu(fyne.NewMenu("Hookscope", status, count, fyne.NewMenuItemSeparator(), show, notify))
+	d.SetSystemTrayIcon(appIcon())
+}
+
+// installMenu gives the window a menu bar with what has no toolbar button.
+func (v *MainView) installMenu() {
+	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("Export…", v.showExportDialog),
+		fyne.NewMenuItem("Import…", v.showImportDialog),
+		fyne.NewMenuItem("Retention…", v.showRetentionDialog),
+	)
+	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)
+	notify.Checked = v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true)
+	notify.Action = func() {
+		p := v.fyneApp.Preferences()
+		p.SetBool(prefNotifications, !p.BoolWithFallback(prefNotifications, true))
+		notify.Checked = p.BoolWithFallback(prefNotifications, true)
+		v.lastTray = ""
+	}
+	view := fyne.NewMenu("View", notify)
+	help := fyne.NewMenu("Help", fyne.NewMenuItem("Keyboard shortcuts", v.showShortcutsHelp))
+	v.window.SetMainMenu(fyne.NewMainMenu(file, view, help))
+}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"hookscope/app"
+	"hookscope/app/exchange"
+)
+
+// exportIDs writes the given requests to w in format.
+func (v *MainView) exportIDs(w io.Writer, format exchange.Format, ids []uint64) error {
+	enc, err := exchange.NewEncoder(w, format, app.Version())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rec, err := v.core.Get(id)
+		if err != nil {
+			continue // deleted meanwhile
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	return enc.Close()
+}
+
+// importData stores what a HAR, raw HTTP or curl file holds.
+func (v *MainView) importData(data []byte) (string, error) {
+	res, err := exchange.Import(data)
+	if err != nil {
+		return "", err
+	}
+	for _, rec := range res.Records {
+		if _, err := v.core.Append(context.Background(), rec); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("Imported %d request(s) from %s.", len(res.Records), res.Format), nil
+}
+
+// listedIDs is what the list shows, oldest first (the filter applies).
+func (v *MainView) listedIDs() []uint64 {
+	return append([]uint64(nil), v.requests.ids...)
+}
+
+func (v *MainView) showExportDialog() {
+	format := widget.NewRadioGroup([]string{"har", "curl", "raw"}, nil)
+	format.Horizontal = true
+	format.SetSelected("har")
+	scope := widget.NewRadioGroup(nil, nil)
+	all := fmt.Sprintf("All listed (%d)", v.requests.Count())
+	scope.Options = []string{all}
+	if id := v.requests.SelectedID(); id != 0 {
+		scope.Options = append([]string{fmt.Sprintf("Request #%d", id)}, scope.Options...)
+	}
+	scope.SetSelected(scope.Options[0])
+	items := []*widget.FormItem{widget.NewFormItem("Format", format), widget.NewFormItem("Requests", scope)}
+	dialog.ShowForm("Export", "Save…", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		ids := v.listedIDs()
+		if scope.Selected != all {
+			ids = []uint64{v.requests.SelectedID()}
+		}
+		v.saveExport(exchange.Format(format.Selected), ids)
+	}, v.window)
+}
+
+func (v *MainView) saveExport(format exchange.Format, ids []uint64) {
+	save := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		defer wc.Close()
+		if err := v.exportIDs(wc, format, ids); err != nil {
+			dialog.ShowError(err, v.window)
+		}
+	}, v.window)
+	save.SetFileName("hookscope." + map[exchange.Format]string{"har": "har", "curl": "sh", "raw": "http"}[format])
+	save.Show()
+}
+
+func (v *MainView) showImportDialog() {
+	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil || rc == nil {
+			return
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(io.LimitReader(rc, 1<<30))
+		if err == nil {
+			var msg string
+			if msg, err = v.importData(data); err == nil {
+				dialog.ShowInformation("Import", msg, v.window)
+				return
+			}
+		}
+		dialog.ShowError(err, v.window)
+	}, v.window)
+}
