@@ -33,7 +33,7 @@ type filterBar struct {
 func newFilterBar(list *RequestList, onChange func()) *filterBar {
 	b := &filterBar{list: list, onChange: onChange}
 	b.entry = widget.NewEntry()
-	b.entry.SetPlaceHolder(`Filter: POST /hooks/stripe status:200 sig:invalid header:X-Event=push body:evt_1 json:'type == "invoice.paid"'`)
+	b.entry.SetPlaceHolder(`Filter, e.g. POST /hooks/* body:evt_1 json:'type == "invoice.paid"'`)
 	b.entry.OnChanged = func(string) { b.schedule() }
 	b.status = widget.NewLabel("")
 	b.status.Importance = widget.LowImportance
