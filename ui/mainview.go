@@ -62,6 +62,7 @@ type MainView struct {
 	lastNote     time.Time
 	notified     int
 	lastTray     string
+	refreshes    int // live updates applied, for the load test
 }
 
 // NewMainView builds the window's content around core.
@@ -224,6 +225,7 @@ func (v *MainView) watch() {
 }
 
 func (v *MainView) apply(change app.Change) {
+	v.refreshes++
 	if change&app.Reset != 0 {
 		v.requests.Reload()
 	} else if change&app.Added != 0 {
