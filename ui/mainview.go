@@ -38,6 +38,8 @@ type MainView struct {
 	forwardBtn    *widget.Button
 	bulkBtn       *widget.Button
 	retentionBtn  *widget.Button
+	monitorBtn    *widget.Button
+	monitorWin    fyne.Window
 	retentionNote string
 	banner        *fyne.Container
 	bannerText    *widget.Label
@@ -100,12 +102,13 @@ func (v *MainView) buildToolbar() {
 	v.forwardBtn = widget.NewButtonWithIcon("Forward…", theme.MailForwardIcon(), v.showForwardDialog)
 	v.bulkBtn = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), v.showBulkDialog)
 	v.retentionBtn = widget.NewButtonWithIcon("", theme.StorageIcon(), v.showRetentionDialog)
+	v.monitorBtn = widget.NewButtonWithIcon("Monitor", theme.HistoryIcon(), func() { v.monitorWin = ShowMonitorWindow(v.fyneApp, v.core) })
 	v.updateForwardButton()
 }
 
 func (v *MainView) toolbar() fyne.CanvasObject {
 	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
-	right := container.NewHBox(v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
+	right := container.NewHBox(v.monitorBtn, v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
 	return container.NewBorder(nil, nil, left, right)
 }
 
