@@ -138,7 +138,9 @@ func compareOrdered[T float64 | string](a T, op string, b T) bool {
 }
 
 // NeedsRecord reports whether matching needs more than the summary.
-func (f Filter) NeedsRecord() bool { return len(f.Headers) > 0 || f.JSON != nil || f.BodyContains != "" }
+func (f Filter) NeedsRecord() bool {
+	return len(f.Headers) > 0 || f.JSON != nil || f.BodyContains != ""
+}
 
 // MatchSummary checks the fields a summary carries.
 func (f Filter) MatchSummary(s storage.Summary) bool {

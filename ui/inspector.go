@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -101,7 +102,7 @@ func (in *Inspector) Show(rec *storage.Record) {
 		note = fmt.Sprintf("cut at capture: %s of %s stored", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
 	}
 	in.body.SetNote(note)
-	in.body.SetBody(rec.Body, rec.ContentType)
+	in.body.SetBodyEncoded(rec.Body, rec.ContentType, strings.Join(rec.Header.Values("Content-Encoding"), ", "))
 	in.signature.Show(rec)
 	in.replay.Show(rec)
 }

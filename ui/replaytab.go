@@ -317,7 +317,7 @@ func (r *ReplayTab) showEntry(e storage.ReplayRecord) {
 		e.Method, e.Target, t.TotalMs, t.DNSMs, t.ConnectMs, t.TLSMs, t.FirstByteMs, resignedNote(e.Resigned)))
 	fillPairs(r.respHdrs, headerPairsOf(e.ResponseHeader))
 	r.respBody.SetNote(truncNote(e))
-	r.respBody.SetBody(e.ResponseBody, e.ResponseHeader.Get("Content-Type"))
+	r.respBody.SetBodyEncoded(e.ResponseBody, e.ResponseHeader.Get("Content-Type"), strings.Join(e.ResponseHeader.Values("Content-Encoding"), ", "))
 }
 
 func resignedNote(scheme string) string {

@@ -17,7 +17,9 @@ import (
 // Synopses for commands(): the lead pastes these next to runExport and
 // runImport.
 const (
-	exportSynopsis = "export [--db PATH] --format har|curl|raw [ID...]   to stdout; no IDs: all, oldest first"
+	exportSynopsis = "export [--db PATH] --format har|curl|raw [--include-secrets] [ID...]\n" +
+		"                                                     to stdout; no IDs: all, oldest first; secret headers\n" +
+		"                                                     and query values read \"[redacted by hookscope]\" unless --include-secrets"
 	importSynopsis = "import FILE [--db PATH]                          HAR, raw HTTP or curl (- reads stdin)"
 )
 
@@ -29,6 +31,9 @@ func runExport(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	db := storeFlags(fs)
 	format := fs.String("format", "", "har, curl or raw")
+	// Off by default: exports get pasted into tickets and chats, and a
+	// token in one is a leak (signature headers are kept either way).
+	includeSecrets := fs.Bool("include-secrets", false, "keep the values of Authorization, Cookie, token and key headers and query parameters")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return ExitError, err
@@ -56,7 +61,7 @@ func runExport(env Env, args []string) (int, error) {
 	if err := checkIDs(st, ids, *db); err != nil {
 		return ExitError, err
 	}
-	return export(env.Stdout, st, f, ids)
+	return export(env.Stdout, st, f, ids, exchange.Options{IncludeSecrets: *includeSecrets, CreatorVersion: app.Version()})
 }
 
 // checkIDs asks for one summary at each ID, which reads no body.
@@ -73,9 +78,9 @@ func checkIDs(st Backend, ids []uint64, db string) error {
 	return nil
 }
 
-func export(w io.Writer, st Backend, f exchange.Format, ids []uint64) (int, error) {
+func export(w io.Writer, st Backend, f exchange.Format, ids []uint64, o exchange.Options) (int, error) {
 	out := bufio.NewWriter(w)
-	enc, err := exchange.NewEncoder(out, f, app.Version())
+	enc, err := exchange.NewEncoderWith(out, f, o)
 	if err != nil {
 		return ExitError, err
 	}

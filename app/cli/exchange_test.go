@@ -246,3 +246,71 @@ func TestImportErrors(t *testing.T) {
 		t.Errorf("%d requests stored by failed imports", n)
 	}
 }
+
+// TestExportRedactsUnlessIncludeSecrets runs every format with and without
+// --include-secrets (before and after the IDs, as every flag may stand).
+func TestExportRedactsUnlessIncludeSecrets(t *testing.T) {
+	rec := exchangeRecords()[2]
+	rec.RawQuery = "access_token=LEAK-query&page=2"
+	rec.Header = http.Header{
+		"Authorization":    {"Bearer LEAK-bearer"},
+		"Cookie":           {"sid=LEAK-cookie"},
+		"X-Gitlab-Token":   {"LEAK-gitlab"},
+		"Stripe-Signature": {"t=1,v1=SIGKEEP"},
+		"Accept":           {"*/*"},
+	}
+	db := exchangeStore(t, []*storage.Record{rec})
+	for _, format := range []string{"har", "curl", "raw"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := runX("export", "--db", db, "--format", format)
+			if code != ExitOK || errOut != "" {
+				t.Fatalf("exit %d, %s", code, errOut)
+			}
+			if strings.Contains(out, "LEAK") || !strings.Contains(out, "[redacted by hookscope]") || !strings.Contains(out, "SIGKEEP") {
+				t.Errorf("default export does not redact secrets and keep signatures:\n%s", out)
+			}
+			for _, args := range [][]string{
+				{"export", "--db", db, "--format", format, "--include-secrets"},
+				{"export", "--include-secrets", "1", "--db", db, "--format", format},
+			} {
+				code, out, errOut = runX(args...)
+				if code != ExitOK || errOut != "" {
+					t.Fatalf("%v: exit %d, %s", args, code, errOut)
+				}
+				for _, want := range []string{"LEAK-bearer", "LEAK-cookie", "LEAK-gitlab", "LEAK-query", "SIGKEEP"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("%v: no %s in\n%s", args, want, out)
+					}
+				}
+				if strings.Contains(out, "redacted by hookscope") {
+					t.Errorf("%v: redacted anyway:\n%s", args, out)
+				}
+			}
+		})
+	}
+}
+
+// TestImportRedactedExport: the placeholder is only a value, so a redacted
+// export goes back in.
+func TestImportRedactedExport(t *testing.T) {
+	rec := exchangeRecords()[0]
+	rec.Header = rec.Header.Clone()
+	rec.Header["Authorization"] = []string{"Bearer LEAK"}
+	src := exchangeStore(t, []*storage.Record{rec})
+	code, out, _ := runX("export", "--db", src, "--format", "raw")
+	if code != ExitOK {
+		t.Fatal("export failed")
+	}
+	file := filepath.Join(t.TempDir(), "redacted.txt")
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := exchangeStore(t, nil)
+	if code, out, errOut := runX("import", file, "--db", dst); code != ExitOK {
+		t.Fatalf("import: exit %d %q %q", code, out, errOut)
+	}
+	got := readStore(t, dst)[0]
+	if got.Header.Get("Authorization") != "[redacted by hookscope]" || !bytes.Equal(got.Body, rec.Body) {
+		t.Errorf("imported %v %q", got.Header, got.Body)
+	}
+}

@@ -189,7 +189,7 @@ var curlSkipped = []string{"Content-Length", "Transfer-Encoding"}
 
 func TestCurlExportImportRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteCurl(&buf, withSizes(samples())); err != nil {
+	if err := WriteWith(&buf, FormatCurl, withSizes(samples()), withSecrets); err != nil {
 		t.Fatal(err)
 	}
 	res := mustImport(t, ImportOptions{}, buf.Bytes(), FormatCurl)

@@ -8,7 +8,9 @@
 // curlEncoder). Raw writes HTTP/1.1 text after "### hookscope request"
 // marker lines (see rawEncoder). HAR and raw exports import back to equal
 // records (method, path, query, host, headers in order, body bytes, time,
-// remote address, truncation); a curl export imports back to the same
+// remote address, truncation) when exported with Options.IncludeSecrets;
+// by default the values of secret headers and query parameters are
+// replaced (see Redacted). A curl export imports back to the same
 // request, less what curl computes itself (Content-Length,
 // Transfer-Encoding, hop-by-hop headers).
 //
@@ -68,34 +70,60 @@ type Encoder interface {
 	Close() error
 }
 
-// NewEncoder returns an Encoder for f writing to w. creatorVersion goes
-// into HAR's log.creator.version and is ignored by the other formats.
+// NewEncoder returns an Encoder for f writing to w that redacts secrets
+// (see Options). creatorVersion goes into HAR's log.creator.version and is
+// ignored by the other formats.
 func NewEncoder(w io.Writer, f Format, creatorVersion string) (Encoder, error) {
+	return NewEncoderWith(w, f, Options{CreatorVersion: creatorVersion})
+}
+
+// NewEncoderWith returns an Encoder for f writing to w. Unless
+// o.IncludeSecrets, the values of secret headers and query parameters
+// are replaced with Redacted, in the request and in HAR's response.
+func NewEncoderWith(w io.Writer, f Format, o Options) (Encoder, error) {
+	var enc Encoder
 	switch f {
 	case FormatHAR:
-		return &harEncoder{w: w, version: creatorVersion}, nil
+		enc = &harEncoder{w: w, version: o.CreatorVersion, redact: !o.IncludeSecrets}
 	case FormatCurl:
-		return &curlEncoder{w: w}, nil
+		enc = &curlEncoder{w: w}
 	case FormatRaw:
-		return &rawEncoder{w: w}, nil
+		enc = &rawEncoder{w: w}
+	default:
+		return nil, fmt.Errorf("unknown format %q (use har, curl or raw)", string(f))
 	}
-	return nil, fmt.Errorf("unknown format %q (use har, curl or raw)", string(f))
+	if o.IncludeSecrets {
+		return enc, nil
+	}
+	return redactingEncoder{enc}, nil
 }
 
-// WriteHAR writes recs as one HAR 1.2 document.
+// WriteWith writes recs in format f as one document (HAR) or one request
+// after another (curl, raw).
+func WriteWith(w io.Writer, f Format, recs []*storage.Record, o Options) error {
+	enc, err := NewEncoderWith(w, f, o)
+	if err != nil {
+		return err
+	}
+	return writeAll(enc, recs)
+}
+
+// WriteHAR writes recs as one HAR 1.2 document, secrets redacted.
 func WriteHAR(w io.Writer, recs []*storage.Record, creatorVersion string) error {
-	return writeAll(&harEncoder{w: w, version: creatorVersion}, recs)
+	return WriteWith(w, FormatHAR, recs, Options{CreatorVersion: creatorVersion})
 }
 
-// WriteCurl writes one curl command per record, separated by blank lines.
+// WriteCurl writes one curl command per record, separated by blank lines,
+// secrets redacted.
 func WriteCurl(w io.Writer, recs []*storage.Record) error {
-	return writeAll(&curlEncoder{w: w}, recs)
+	return WriteWith(w, FormatCurl, recs, Options{})
 }
 
 // WriteRaw writes recs as HTTP/1.1 text, each after a "### hookscope
-// request" marker line (see rawEncoder for the marker's fields).
+// request" marker line (see rawEncoder for the marker's fields), secrets
+// redacted.
 func WriteRaw(w io.Writer, recs []*storage.Record) error {
-	return writeAll(&rawEncoder{w: w}, recs)
+	return WriteWith(w, FormatRaw, recs, Options{})
 }
 
 func writeAll(enc Encoder, recs []*storage.Record) error {

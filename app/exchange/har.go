@@ -86,8 +86,11 @@ type harEntry struct {
 type harEncoder struct {
 	w       io.Writer
 	version string
-	n       int
-	err     error
+	// redact hides secrets on the response side; the request side is
+	// redacted before Encode by redactingEncoder.
+	redact bool
+	n      int
+	err    error
 }
 
 func (e *harEncoder) head() {
@@ -118,7 +121,7 @@ func (e *harEncoder) Encode(rec *storage.Record) error {
 	// them harder to read.
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("      ", "  ")
-	if err := enc.Encode(harEntryOf(rec)); err != nil {
+	if err := enc.Encode(harEntryOf(rec, e.redact)); err != nil {
 		return err
 	}
 	e.write("\n      " + strings.TrimSuffix(buf.String(), "\n"))
@@ -133,11 +136,15 @@ func (e *harEncoder) Close() error {
 	return e.err
 }
 
-func harEntryOf(rec *storage.Record) harEntry {
+func harEntryOf(rec *storage.Record, redact bool) harEntry {
+	resp := harResponseOf(rec)
+	if redact {
+		resp.Headers = redactNameValues(resp.Headers)
+	}
 	return harEntry{
 		StartedDateTime: formatTime(rec.ReceivedAt),
 		Request:         harRequestOf(rec),
-		Response:        harResponseOf(rec),
+		Response:        resp,
 		ID:              rec.ID,
 		Truncated:       rec.Truncated,
 		OriginalSize:    rec.OriginalSize,

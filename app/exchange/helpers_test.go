@@ -58,8 +58,40 @@ func samples() []*storage.Record {
 			RawQuery: "a=%26&b=%3D", Proto: "HTTP/1.1", Host: "h", RemoteAddr: "10.0.0.1:4",
 			Header: http.Header{"Accept": {"*/*"}, "User-Agent": {"x"}, "Cookie": {"a=1; b=2"}},
 		},
+		secretSample(),
 	}
 }
+
+// secretSample carries credentials (every value holding "LEAK") next to
+// signatures (every value holding "SIGKEEP"), in headers and in the query.
+func secretSample() *storage.Record {
+	return &storage.Record{
+		Summary:  storage.Summary{ID: 7, ReceivedAt: t0.Add(6 * time.Second), Method: "POST", Path: "/hooks/secret", Status: 200},
+		RawQuery: "token=LEAK1&page=2&api_key=LEAK%202&sig=SIGKEEP0&access_token=LEAK3&key=LEAK4&keyword=open&empty_token=",
+		Proto:    "HTTP/1.1", Host: "h", RemoteAddr: "10.0.0.1:7",
+		Header: http.Header{
+			"Content-Type":        {"application/json"},
+			"Content-Length":      {"2"},
+			"Authorization":       {"Bearer LEAK-bearer"},
+			"X-Api-Key":           {"LEAK-apikey"},
+			"X-Gitlab-Token":      {"LEAK-gitlab"},
+			"X-Webhook-Secret":    {"LEAK-custom"},
+			"Set-Cookie":          {"s=LEAK-cookie1", "t=LEAK-cookie2"},
+			"X-Hookscope-Token":   {"LEAK-hookscope"},
+			"Stripe-Signature":    {"t=1,v1=SIGKEEP1"},
+			"X-Hub-Signature-256": {"sha256=SIGKEEP2"},
+			"Webhook-Signature":   {"v1,SIGKEEP3"},
+			"X-Slack-Signature":   {"v0=SIGKEEP4"},
+			"X-Secret-Signature":  {"SIGKEEP5"},
+			"Accept":              {"*/*"},
+			"User-Agent":          {"x"},
+		},
+		Body: []byte("{}"),
+	}
+}
+
+// withSecrets is the export option the lossless round trips use.
+var withSecrets = Options{IncludeSecrets: true, CreatorVersion: "test"}
 
 // withSizes fills the summary sizes the way capture does.
 func withSizes(recs []*storage.Record) []*storage.Record {

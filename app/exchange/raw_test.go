@@ -10,7 +10,7 @@ import (
 
 func TestRawRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteRaw(&buf, withSizes(samples())); err != nil {
+	if err := WriteWith(&buf, FormatRaw, withSizes(samples()), withSecrets); err != nil {
 		t.Fatal(err)
 	}
 	res := mustImport(t, ImportOptions{}, buf.Bytes(), FormatRaw)

@@ -42,7 +42,7 @@ func TestCurlExportWithRealCurl(t *testing.T) {
 		r.Host = strings.TrimPrefix(srv.URL, "http://")
 	}
 	var script bytes.Buffer
-	if err := WriteCurl(&script, want); err != nil {
+	if err := WriteWith(&script, FormatCurl, want, withSecrets); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -36,6 +36,8 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
 	mux.HandleFunc("GET /v1/retention", s.getRetention)
 	mux.HandleFunc("PUT /v1/retention", s.putRetention)
+	mux.HandleFunc("GET /v1/rules", s.getRules)
+	mux.HandleFunc("PUT /v1/rules", s.putRules)
 	mux.HandleFunc("GET /v1/wait", s.wait)
 	mux.HandleFunc("GET /v1/events", s.events)
 	if !overTCP {
@@ -480,7 +482,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	enc, err := exchange.NewEncoder(w, format, app.Version())
+	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{IncludeSecrets: r.URL.Query().Get("include_secrets") != "", CreatorVersion: app.Version()})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -1,6 +1,9 @@
 // Package bodyview shows a captured HTTP body of up to tens of megabytes
 // without freezing the UI: the body is formatted into an index of lines
-// (package bodyfmt) and a widget.List renders only the visible ones.
+// (package bodyfmt) and a widget.List renders only the visible ones. A body
+// sent with a Content-Encoding (gzip, deflate, br) is shown decoded, capped
+// at bodyfmt.DefaultDecodeLimit so a compression bomb cannot take the
+// memory, with a toggle back to the bytes as sent.
 //
 // Like all Fyne widgets, a View must only be used from the Fyne goroutine.
 package bodyview
@@ -8,6 +11,7 @@ package bodyview
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -41,26 +45,54 @@ type View struct {
 	// post runs f on the Fyne goroutine; tests replace it to control when
 	// background results land.
 	post func(f func())
+	// decodeLimit caps a decoded body (bodyfmt.Decode's limit); tests
+	// lower it.
+	decodeLimit int64
 
+	cur   payload // the bytes on screen
+	alt   payload // the other side of the decoded/as-sent toggle, once shown
+	shown *formatted
+	lines *bodyfmt.Lines // shown.lines wrapped to cols
+	cols  int
+	gen   atomic.Uint64 // bumped by every SetBody/SetMode so stale work is dropped
+	busy  bool
+	// busyText is the notice while busy: "formatting 5.0 MiB…" or
+	// "decoding gzip…".
+	busyText string
+	note     string
+
+	// The body as sent and its encoding; encoding is "" for a body sent
+	// without one, and then cur is the only payload.
+	sent        []byte
+	contentType string
+	encoding    string // normalised, e.g. "gzip" or "gzip, br"
+	decoded     []byte // nil until decoding finished
+	decodeNote  string // bodyfmt.Decode's note
+	decodeFail  bool   // only the bytes as sent can be shown
+	asSent      bool   // the user chose the bytes as sent
+
+	metrics  *metrics
+	modes    *widget.RadioGroup
+	decodeCk *widget.Check // "decode gzip": on shows decoded, off as sent
+	notice   *widget.Label
+	copyBtn  *widget.Button
+	list     *widget.List
+	bar      *fyne.Container
+	content  fyne.CanvasObject
+}
+
+// payload is one body the view can show (decoded, or as sent) with what
+// is known about it so far.
+type payload struct {
 	body      []byte
 	kind      bodyfmt.Kind
 	kindKnown bool
 	mode      bodyfmt.Mode
-	cache     map[bodyfmt.Mode]*formatted // unwrapped results for the current body
-	shown     *formatted
-	lines     *bodyfmt.Lines // shown.lines wrapped to cols
-	cols      int
-	gen       atomic.Uint64 // bumped by every SetBody/SetMode so stale work is dropped
-	busy      bool
-	note      string
+	cache     map[bodyfmt.Mode]*formatted // unwrapped results for body
+}
 
-	metrics *metrics
-	modes   *widget.RadioGroup
-	notice  *widget.Label
-	copyBtn *widget.Button
-	list    *widget.List
-	bar     *fyne.Container
-	content fyne.CanvasObject
+func newPayload(body []byte) payload {
+	return payload{body: body, cache: map[bodyfmt.Mode]*formatted{}}
 }
 
 // formatted is one mode's result for the current body.
@@ -73,7 +105,7 @@ type formatted struct {
 // New creates an empty View. Call it after the Fyne app exists: it measures
 // the monospace font.
 func New() *View {
-	v := &View{post: uithread.Do, cols: defaultCols, cache: map[bodyfmt.Mode]*formatted{}}
+	v := &View{post: uithread.Do, cols: defaultCols, decodeLimit: bodyfmt.DefaultDecodeLimit, cur: newPayload(nil)}
 	v.ExtendBaseWidget(v)
 	v.metrics = newMetrics(compactTheme{})
 	v.modes = widget.NewRadioGroup(nil, func(s string) { v.SetMode(bodyfmt.Mode(s)) })
@@ -81,12 +113,14 @@ func New() *View {
 	v.modes.Required = true
 	v.notice = widget.NewLabel("")
 	v.notice.Truncation = fyne.TextTruncateEllipsis
+	v.decodeCk = widget.NewCheck("decode", func(on bool) { v.SetAsSent(!on) })
+	v.decodeCk.Hide()
 	v.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), v.copyText)
 	v.list = widget.NewList(v.LineCount, v.createRow, v.updateRow)
 	v.list.HideSeparators = true
 	// Rows are text, not choices: drop the selection highlight at once.
 	v.list.OnSelected = func(id widget.ListItemID) { v.list.Unselect(id) }
-	v.bar = container.NewBorder(nil, nil, v.modes, v.copyBtn, v.notice)
+	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), v.copyBtn, v.notice)
 	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewThemeOverride(v.list, compactTheme{}))
 	v.refreshBar()
 	return v
@@ -104,38 +138,135 @@ func (v *View) SetNote(note string) {
 // "formatting…" is shown; a later SetBody supersedes one still in flight.
 // The view keeps body, so the caller must not modify it afterwards.
 func (v *View) SetBody(body []byte, contentType string) {
+	v.SetBodyEncoded(body, contentType, "")
+}
+
+// SetBodyEncoded is SetBody for a body sent with a Content-Encoding
+// header (several header lines joined with ", "): it shows the body
+// decoded, at most decodeLimit bytes of it, with bodyfmt.Decode's note in
+// the notice line, and offers a "decode" toggle whose off side shows the
+// bytes as sent. When decoding fails the bytes as sent are shown (as the
+// content type says, since a mislabelled plain body is common) with the
+// reason. contentType describes the decoded body, as in HTTP.
+func (v *View) SetBodyEncoded(body []byte, contentType, contentEncoding string) {
 	gen := v.gen.Add(1)
-	v.body, v.cache, v.kindKnown = body, map[bodyfmt.Mode]*formatted{}, false
-	v.run(len(body), func() func() {
-		kind := bodyfmt.Classify(contentType, body)
+	v.sent, v.contentType = body, contentType
+	v.encoding = strings.Join(bodyfmt.Codings(contentEncoding), ", ")
+	v.decoded, v.decodeNote, v.decodeFail, v.asSent = nil, "", false, false
+	v.cur, v.alt = newPayload(body), payload{}
+	if v.encoding == "" || len(body) == 0 {
+		v.encoding = ""
+		v.load(gen, body, contentType, nil)
+		return
+	}
+	// Most encoded bodies are small webhooks that decode in microseconds:
+	// decoding them here, capped at asyncThreshold, shows them at once.
+	// Output that reaches the cap (a big body, or a bomb) is decoded again
+	// in the background with the real limit.
+	dec, note, err := bodyfmt.Decode(body, v.encoding, asyncThreshold)
+	if err != nil || len(dec) < asyncThreshold {
+		v.loadDecoded(gen, dec, note, err)
+		return
+	}
+	v.cur = newPayload(nil)
+	v.busyText = "decoding " + v.encoding + "…"
+	limit, encoding := v.decodeLimit, v.encoding
+	v.run(math.MaxInt, func() func() {
+		dec, note, err := bodyfmt.Decode(body, encoding, limit)
 		if v.gen.Load() != gen {
-			return nil // superseded while classifying: skip the costly part
+			return nil
 		}
-		mode := bodyfmt.Modes(kind)[0]
-		f := format(body, kind, mode)
-		return func() {
-			if v.gen.Load() != gen {
-				return
-			}
-			v.kind, v.kindKnown, v.mode = kind, true, mode
-			v.install(f)
-		}
+		return v.prepare(gen, dec, contentType, func() { v.setDecoded(dec, note, err) })
 	})
+}
+
+// loadDecoded shows a decoding result that is already at hand. When
+// decoding failed, dec is the bytes as sent (bodyfmt.Decode's contract),
+// still read as the content type says: a plain body mislabelled gzip is
+// the common failure.
+func (v *View) loadDecoded(gen uint64, dec []byte, note string, err error) {
+	v.setDecoded(dec, note, err)
+	v.cur = newPayload(dec)
+	v.load(gen, dec, v.contentType, nil)
+}
+
+func (v *View) setDecoded(dec []byte, note string, err error) {
+	v.decoded, v.decodeNote, v.decodeFail = dec, note, err != nil
+}
+
+// SetAsSent switches between the decoded body (false) and the bytes as
+// sent (true) of a body given to SetBodyEncoded. It does nothing for a
+// body without an encoding, one that could not be decoded, or while the
+// view is busy.
+func (v *View) SetAsSent(asSent bool) {
+	if asSent == v.asSent || v.encoding == "" || v.decodeFail || v.busy || !v.cur.kindKnown {
+		v.updateDecodeToggle() // a tap that changed nothing must not stay ticked
+		return
+	}
+	gen := v.gen.Add(1)
+	v.asSent = asSent
+	v.cur, v.alt = v.alt, v.cur
+	if f := v.cur.cache[v.cur.mode]; v.cur.kindKnown && f != nil {
+		v.install(f) // shown before: as it was left
+		return
+	}
+	data, ct := v.decoded, v.contentType
+	if asSent {
+		// The content type describes the decoded body, not these bytes.
+		data, ct = v.sent, "application/octet-stream"
+	}
+	v.cur = newPayload(data)
+	v.load(gen, data, ct, nil)
+}
+
+// AsSent reports whether the bytes as sent are shown rather than the
+// decoded body.
+func (v *View) AsSent() bool { return v.asSent }
+
+// load classifies data and shows it in the first mode for its kind,
+// through run: inline when small, else in the background.
+func (v *View) load(gen uint64, data []byte, contentType string, then func()) {
+	v.busyText = fmt.Sprintf("formatting %s…", humanSize(len(data)))
+	v.run(len(data), func() func() { return v.prepare(gen, data, contentType, then) })
+}
+
+// prepare is the job behind load: it may run on any goroutine, and
+// returns what installs the result on the Fyne goroutine (nil when a newer
+// body has superseded this one).
+func (v *View) prepare(gen uint64, data []byte, contentType string, then func()) func() {
+	kind := bodyfmt.Classify(contentType, data)
+	if v.gen.Load() != gen {
+		return nil // superseded while classifying: skip the costly part
+	}
+	mode := bodyfmt.Modes(kind)[0]
+	f := format(data, kind, mode)
+	return func() {
+		if v.gen.Load() != gen {
+			return
+		}
+		if then != nil {
+			then()
+		}
+		v.cur = newPayload(data)
+		v.cur.kind, v.cur.kindKnown, v.cur.mode = kind, true, mode
+		v.install(f)
+	}
 }
 
 // SetMode switches to mode if it makes sense for the current body; other
 // modes, and calls before the body's kind is known, are ignored.
 func (v *View) SetMode(m bodyfmt.Mode) {
-	if !v.kindKnown || m == v.mode || !slices.Contains(bodyfmt.Modes(v.kind), m) {
+	if !v.cur.kindKnown || m == v.cur.mode || !slices.Contains(bodyfmt.Modes(v.cur.kind), m) {
 		return
 	}
 	gen := v.gen.Add(1)
-	v.mode = m
-	if f := v.cache[m]; f != nil {
+	v.cur.mode = m
+	if f := v.cur.cache[m]; f != nil {
 		v.install(f)
 		return
 	}
-	body, kind := v.body, v.kind
+	body, kind := v.cur.body, v.cur.kind
+	v.busyText = fmt.Sprintf("formatting %s…", humanSize(len(body)))
 	v.run(len(body), func() func() {
 		f := format(body, kind, m)
 		return func() {
@@ -147,7 +278,7 @@ func (v *View) SetMode(m bodyfmt.Mode) {
 }
 
 // Mode is the mode shown, or being prepared.
-func (v *View) Mode() bodyfmt.Mode { return v.mode }
+func (v *View) Mode() bodyfmt.Mode { return v.cur.mode }
 
 // LineCount is the number of display lines, after wrapping.
 func (v *View) LineCount() int { return v.lines.Len() }
@@ -196,7 +327,7 @@ func format(body []byte, kind bodyfmt.Kind, mode bodyfmt.Mode) *formatted {
 // top because offsets in one mode mean nothing in another.
 func (v *View) install(f *formatted) {
 	v.busy = false
-	v.cache[f.mode] = f
+	v.cur.cache[f.mode] = f
 	v.show(f)
 	v.list.ScrollToTop()
 }
@@ -226,6 +357,7 @@ func (v *View) setCols(width float32) {
 }
 
 func (v *View) refreshBar() {
+	v.updateDecodeToggle() // first: updateModes lays the bar out again
 	v.updateModes()
 	v.notice.SetText(v.noticeText())
 	if v.lines.Len() == 0 {
@@ -239,20 +371,40 @@ func (v *View) refreshBar() {
 // selector is disabled until the kind is known.
 func (v *View) updateModes() {
 	var opts []string
-	if v.kindKnown {
-		for _, m := range bodyfmt.Modes(v.kind) {
+	if v.cur.kindKnown {
+		for _, m := range bodyfmt.Modes(v.cur.kind) {
 			opts = append(opts, string(m))
 		}
 	}
 	v.modes.Options = opts
-	v.modes.Selected = string(v.mode)
-	if v.busy || !v.kindKnown {
+	v.modes.Selected = string(v.cur.mode)
+	if v.busy || !v.cur.kindKnown {
 		v.modes.Disable()
 	} else {
 		v.modes.Enable()
 	}
 	v.modes.Refresh()
 	v.bar.Refresh() // the selector's width changed with its options: lay out again
+}
+
+// updateDecodeToggle shows the toggle only for an encoded body, names the
+// encoding on it, and disables it while busy or when only the bytes as
+// sent exist. Checked is set directly: SetChecked would call back into
+// SetAsSent.
+func (v *View) updateDecodeToggle() {
+	if v.encoding == "" {
+		v.decodeCk.Hide()
+		return
+	}
+	v.decodeCk.Text = "decode " + v.encoding
+	v.decodeCk.Checked = !v.asSent && !v.decodeFail
+	if v.busy || v.decodeFail || !v.cur.kindKnown {
+		v.decodeCk.Disable()
+	} else {
+		v.decodeCk.Enable()
+	}
+	v.decodeCk.Show()
+	v.decodeCk.Refresh()
 }
 
 func (v *View) noticeText() string {
@@ -262,15 +414,22 @@ func (v *View) noticeText() string {
 	}
 	switch {
 	case v.busy:
-		parts = append(parts, fmt.Sprintf("formatting %s…", humanSize(len(v.body))))
-	case v.body == nil && !v.kindKnown:
-	case v.kind == bodyfmt.Empty:
+		parts = append(parts, v.busyText)
+	case v.cur.body == nil && !v.cur.kindKnown:
+	case v.cur.kind == bodyfmt.Empty:
 		parts = append(parts, "empty body")
 	default:
-		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.kind, humanSize(len(v.body)), plural(v.lines.Len(), "line")))
-		if v.shown != nil && v.shown.notice != "" {
-			parts = append(parts, v.shown.notice)
+		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.cur.kind, humanSize(len(v.cur.body)), plural(v.lines.Len(), "line")))
+	}
+	if !v.busy && v.encoding != "" {
+		if v.asSent {
+			parts = append(parts, "as sent ("+v.encoding+")")
+		} else if v.decodeNote != "" {
+			parts = append(parts, v.decodeNote)
 		}
+	}
+	if !v.busy && v.shown != nil && v.shown.notice != "" {
+		parts = append(parts, v.shown.notice)
 	}
 	return strings.Join(parts, " · ")
 }
@@ -325,7 +484,7 @@ func (v *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	var segs []segment
-	if v.shown.mode == bodyfmt.ModePretty && v.kind == bodyfmt.JSON && v.shown.notice == "" {
+	if v.shown.mode == bodyfmt.ModePretty && v.cur.kind == bodyfmt.JSON && v.shown.notice == "" {
 		segs = jsonSegments(v.lines, id)
 	} else {
 		segs = plainSegments(v.lines.Line(id))
