@@ -8,12 +8,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"hookscope/app"
 	"hookscope/storage"
 	"hookscope/ui/bodyview"
+	"hookscope/ui/diffview"
 )
 
 // Header and query tables are bounded so a hostile request with thousands of
@@ -27,6 +29,10 @@ const (
 type Inspector struct {
 	fyneApp     fyne.App
 	core        *app.Core
+	window      fyne.Window
+	compareWith *widget.Entry
+	compareBtn  *widget.Button
+	compared    *diffview.View // the last comparison opened, for tests
 	title       *widget.Label
 	subtitle    *widget.Label
 	tabs        *container.AppTabs
@@ -43,7 +49,10 @@ type Inspector struct {
 
 // NewInspector builds an empty inspector.
 func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
-	in := &Inspector{fyneApp: a, core: core, signature: NewSignatureTab(core), replay: NewReplayTab(core, w)}
+	in := &Inspector{fyneApp: a, core: core, window: w, signature: NewSignatureTab(core), replay: NewReplayTab(core, w)}
+	in.compareWith = widget.NewEntry()
+	in.compareWith.SetPlaceHolder("ID")
+	in.compareBtn = widget.NewButton("Compare", in.compare)
 	in.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	in.title.Truncation = fyne.TextTruncateEllipsis
 	in.subtitle = widget.NewLabel("")
@@ -61,7 +70,9 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 		container.NewTabItem("Replay", in.replay.Object()),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	detail := container.NewBorder(container.NewVBox(in.title, in.subtitle), nil, nil, nil, in.tabs)
+	compare := container.NewHBox(widget.NewLabel("Compare with #"), container.NewGridWrap(fyne.NewSize(90, in.compareWith.MinSize().Height), in.compareWith), in.compareBtn)
+	header := container.NewBorder(nil, nil, nil, compare, container.NewVBox(in.title, in.subtitle))
+	detail := container.NewBorder(header, nil, nil, nil, in.tabs)
 	in.root = container.NewStack(detail, container.NewCenter(in.placeholder))
 	in.Clear()
 	return in
@@ -208,4 +219,22 @@ func (in *Inspector) RefreshDeliveries() {
 	if in.current != nil {
 		fillPairs(in.overview, append(overviewPairs(in.current), in.deliveryPairs(in.current)...))
 	}
+}
+
+// compare opens a side-by-side diff of the request on screen and another.
+func (in *Inspector) compare() {
+	if in.current == nil {
+		return
+	}
+	id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(in.compareWith.Text), "#"), 10, 64)
+	if err != nil || id == 0 {
+		dialog.ShowError(fmt.Errorf("%q is not a request ID", in.compareWith.Text), in.window)
+		return
+	}
+	other, err := in.core.Get(id)
+	if err != nil {
+		dialog.ShowError(err, in.window)
+		return
+	}
+	in.compared = diffview.ShowDialog(in.window, in.current, other)
 }
