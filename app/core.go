@@ -127,7 +127,7 @@ func (c *Core) StartListener(addr string) error {
 		MaxBody:   c.cfg.MaxBody,
 		Annotate:  c.annotate,
 		OnStored:  c.stored,
-		Respond:   c.relay,
+		Respond:   c.respond,
 		Allow:     c.cfg.Allow,
 		Token:     c.cfg.Token,
 		BasicAuth: c.cfg.BasicAuth,

@@ -114,6 +114,11 @@ type Server struct {
 	// lastStoreLog throttles the log of store failures to one a minute:
 	// a full disk under a flood would otherwise write a line per request.
 	lastStoreLog time.Time
+	// stopping ends at Shutdown, so delayed and hanging answers let go
+	// at once instead of holding the shutdown up.
+	stopping  context.Context
+	stop      context.CancelFunc
+	hangLimit time.Duration
 }
 
 // Start binds cfg.Addr and serves in the background. A taken port is an
@@ -135,7 +140,8 @@ func Start(store Store, cfg Config) (*Server, error) {
 			MinVersion:   tls.VersionTLS12,
 		})
 	}
-	s := &Server{cfg: cfg, store: store, listener: ln, gate: g, done: make(chan struct{})}
+	s := &Server{cfg: cfg, store: store, listener: ln, gate: g, done: make(chan struct{}), hangLimit: hangLimit}
+	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -195,6 +201,7 @@ func (s *Server) Guarded() bool {
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends,
 // then closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stop()
 	err := s.http.Shutdown(ctx)
 	if err != nil {
 		s.http.Close()
@@ -236,18 +243,80 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.Respond != nil {
 		if a, ok := s.cfg.Respond(rec); ok {
-			writeAnswer(w, a)
+			s.answer(w, r, a)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
 }
 
-// Answer replaces the default acknowledgement (a relayed target's answer).
+// Answer replaces the default acknowledgement (a relayed target's answer,
+// a response rule's).
 type Answer struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Action is AnswerNormal, or a way of not answering that tests how a
+	// sender copes: AnswerClose, AnswerHang.
+	Action int
+	// Delay is waited before answering (or closing); Shutdown cuts it
+	// short. A sender that leaves meanwhile does not: net/http cannot tell
+	// leaving from a half-close after a whole request.
+	Delay time.Duration
+}
+
+// Answer actions.
+const (
+	AnswerNormal = iota
+	// AnswerClose closes the connection without a word.
+	AnswerClose
+	// AnswerHang holds the connection without a word until the client
+	// gives up, hangLimit passes or the server shuts down; then it is
+	// closed. The listener's read and write timeouts do not end it.
+	AnswerHang
+)
+
+// hangLimit bounds AnswerHang, so a client that never times out does not
+// hold a connection for ever; tests shorten it before Start.
+var hangLimit = 10 * time.Minute
+
+// answer waits, then answers, closes or holds the connection as a says.
+// The request is already stored.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, a Answer) {
+	if a.Delay > 0 {
+		t := time.NewTimer(a.Delay)
+		select {
+		case <-t.C:
+		case <-s.stopping.Done():
+			t.Stop()
+		}
+	}
+	switch a.Action {
+	case AnswerClose:
+		dropConn(w)
+	case AnswerHang:
+		t := time.NewTimer(s.hangLimit)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.stopping.Done():
+		}
+		t.Stop()
+		dropConn(w)
+	default:
+		writeAnswer(w, a)
+	}
+}
+
+// dropConn closes the connection with nothing written, as a crashed
+// endpoint would.
+func dropConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Not hijackable (HTTP/2): aborting the handler resets the stream.
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
 }
 
 func writeAnswer(w http.ResponseWriter, a Answer) {

@@ -250,6 +250,9 @@ func deleteReplayData(tx *bolt.Tx, id uint64) error {
 	if err := tx.Bucket(bucketForwards).Delete(key); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bucketAnswers).Delete(key); err != nil {
+		return err
+	}
 	index := tx.Bucket(bucketReplaysBySource)
 	// Collect first: deleting under a cursor then calling Next skips keys.
 	var keys [][]byte
@@ -274,7 +277,7 @@ func deleteReplayData(tx *bolt.Tx, id uint64) error {
 func (s *Store) ClearReplayData() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		seq := tx.Bucket(bucketReplays).Sequence()
-		for _, name := range [][]byte{bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards} {
+		for _, name := range [][]byte{bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers} {
 			if err := tx.DeleteBucket(name); err != nil {
 				return fmt.Errorf("clear %s: %w", name, err)
 			}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -150,7 +152,7 @@ func (v *MainView) refreshTray() {
 // where the desktop has one.
 func (v *MainView) updateTray() {
 	d, ok := v.fyneApp.(desktop.App)
-	if !ok {
+	if !ok || !trayAvailable() {
 		return
 	}
 	listening := "Not listening"
@@ -190,4 +192,10 @@ func (v *MainView) installMenu() {
 	view := fyne.NewMenu("View", notify)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("Keyboard shortcuts", v.showShortcutsHelp))
 	v.window.SetMainMenu(fyne.NewMainMenu(file, view, help))
+}
+
+// trayAvailable: on Linux the tray speaks DBus, and fyne's systray panics
+// at quit when it never got a session bus (seen under a bare Xvfb).
+func trayAvailable() bool {
+	return runtime.GOOS != "linux" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }

@@ -203,6 +203,7 @@ func (in *Inspector) deliveryPairs(rec *storage.Record) []app.Pair {
 	if f, ok, _ := in.core.ForwardResult(rec.ID); ok {
 		pairs = append(pairs, app.Pair{Name: "Forwarded", Value: forwardText(f)})
 	}
+	pairs = append(pairs, answerPairs(in.core, rec)...)
 	return pairs
 }
 

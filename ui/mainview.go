@@ -39,6 +39,7 @@ type MainView struct {
 	bulkBtn       *widget.Button
 	retentionBtn  *widget.Button
 	monitorBtn    *widget.Button
+	rulesBtn      *widget.Button
 	monitorWin    fyne.Window
 	retentionNote string
 	banner        *fyne.Container
@@ -108,7 +109,8 @@ func (v *MainView) buildToolbar() {
 
 func (v *MainView) toolbar() fyne.CanvasObject {
 	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
-	right := container.NewHBox(v.monitorBtn, v.bulkBtn, v.forwardBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
+	v.rulesBtn = widget.NewButtonWithIcon("Rules…", theme.ListIcon(), v.showRulesDialog)
+	right := container.NewHBox(v.monitorBtn, v.bulkBtn, v.forwardBtn, v.rulesBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
 	return container.NewBorder(nil, nil, left, right)
 }
 

@@ -42,6 +42,7 @@ func commands() []command {
 		{"wait", "wait [--path GLOB] [--method M] [--header \"K: V\"] [--json-path EXPR] [--since ID] [--count N] [--timeout D] [--listen ADDR] [--db PATH]\n" +
 			"                                                     print the first N matching requests as JSON Lines (exit 1 on timeout)", runWait},
 		{"tail", "tail [--db PATH] [--json]                          follow new requests as they arrive", runTail},
+		{"rules", rulesSynopsis, runRules},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
