@@ -1,4 +1,4 @@
-module hookscope
+module dev.hookscope
 
 go 1.26
 

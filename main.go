@@ -8,8 +8,11 @@ import (
 	"os/signal"
 	"syscall"
 
-	"hookscope/app/cli"
-	"hookscope/ui"
+	// First, so the locale is settled before Fyne initialises.
+	_ "dev.hookscope/app/locale"
+
+	"dev.hookscope/app/cli"
+	"dev.hookscope/ui"
 )
 
 func main() {

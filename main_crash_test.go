@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 // TestCrashRepeatedKillsLoseNothingAcknowledged is the durability promise

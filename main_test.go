@@ -346,3 +346,24 @@ func TestReadmeWaitExample(t *testing.T) {
 		t.Fatalf("the example's jq assertion printed %q", out)
 	}
 }
+
+// TestStderrStaysCleanOnACLocale: scripts read stderr as "errors only", and
+// containers default to LANG=C.UTF-8, on which Fyne's init used to log a
+// locale complaint for every command.
+func TestStderrStaysCleanOnACLocale(t *testing.T) {
+	bin := binary(t)
+	db := filepath.Join(t.TempDir(), "quiet.db")
+	for _, env := range [][]string{{"LANG=C.UTF-8"}, {"LANG=C", "LC_ALL=POSIX"}, {"LANG=POSIX"}} {
+		cmd := exec.Command(bin, "list", "--db", db)
+		cmd.Env = append(cmd.Environ(), "LANGUAGE=")
+		cmd.Env = append(cmd.Env, env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v", env, err)
+		}
+		if stderr.Len() != 0 {
+			t.Fatalf("%v: stderr %q", env, stderr.String())
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/replay"
+	"dev.hookscope/app/replay"
 )
 
 func TestParseIDList(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"hookscope/app/replay"
-	"hookscope/app/signature"
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 // Config is what both the window and `serve` start from. The zero value of

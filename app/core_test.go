@@ -10,8 +10,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

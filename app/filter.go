@@ -10,7 +10,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Filter selects requests. The zero value matches everything. Fields that

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 func TestJSONCond(t *testing.T) {

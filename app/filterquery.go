@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/shlex"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // ParseFilterQuery reads the filter bar's text. Terms are separated by

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"hookscope/app/replay"
-	"hookscope/app/sender"
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/sender"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 func waitForward(t *testing.T, c *Core, id uint64) storage.ForwardResult {

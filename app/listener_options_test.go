@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/capture"
+	"dev.hookscope/capture"
 )
 
 func openCoreWith(t *testing.T, cfg Config) *Core {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // metricsNow is 12:30:20; the hour's buckets run from 11:31 to 12:30.

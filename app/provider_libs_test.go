@@ -12,8 +12,8 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stripe/stripe-go/v82/webhook"
 
-	"hookscope/app/replay"
-	"hookscope/app/signature"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/signature"
 )
 
 // TestResignedReplaysVerifyWithTheProvidersOwnLibraries edits a captured,

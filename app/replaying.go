@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"time"
 
-	"hookscope/app/replay"
-	"hookscope/app/sender"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/sender"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // ErrNoSecret: re-signing was asked for without a secret, and none is saved.

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // FullURL is the URL the sender addressed, rebuilt from what was captured.

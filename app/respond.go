@@ -11,9 +11,9 @@ import (
 	"time"
 	"weak"
 
-	"hookscope/app/rules"
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/app/rules"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 const settingResponseRules = "response_rules"

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/rules"
-	"hookscope/storage"
+	"dev.hookscope/app/rules"
+	"dev.hookscope/storage"
 )
 
 // rulesCore is a Core with a live listener on a free loopback port and the

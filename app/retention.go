@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 const (

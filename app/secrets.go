@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // settingSecrets is the settings key holding the saved secrets. They live

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // NewestID is the highest stored ID, 0 for an empty store.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // freshClient opens a connection per request: a reused connection that

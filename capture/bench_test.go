@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // event650 is a typical webhook body of 650 bytes.

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // TestFullDiskAnswers503ThenRecovers: with the database on a 2 MiB tmpfs

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Hostile input against a real listener on 127.0.0.1 and a real bbolt store.

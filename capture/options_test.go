@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Listener options: each refusal is answered before the body is read and

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // readRecord copies everything the request carried. The body is read as raw

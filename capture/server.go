@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // DefaultAddr is loopback only: exposing a listener is the user's choice.

@@ -11,9 +11,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/replay"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/ui/uithread"
 )
 
 // bulkForm is the "replay many" dialog's fields.

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/ui/uithread"
+	"dev.hookscope/ui/uithread"
 )
 
 func TestBulkReplayDialogRetriesAndReportsEachOutcome(t *testing.T) {

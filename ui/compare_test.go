@@ -7,7 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"hookscope/ui/uithread"
+	"dev.hookscope/ui/uithread"
 )
 
 func TestCompareTwoDeliveriesFromTheInspector(t *testing.T) {

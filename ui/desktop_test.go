@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
-	"hookscope/app/exchange"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app/exchange"
+	"dev.hookscope/ui/uithread"
 )
 
 func TestShortcutsMoveSelectDeleteAndHelp(t *testing.T) {

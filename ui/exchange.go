@@ -9,8 +9,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/exchange"
+	"dev.hookscope/app"
+	"dev.hookscope/app/exchange"
 )
 
 // exportIDs writes the given requests to w in format.

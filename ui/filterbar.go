@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/ui/uithread"
 )
 
 // filterDelay lets a typist finish a word before the search starts.

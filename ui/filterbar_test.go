@@ -6,7 +6,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"hookscope/ui/uithread"
+	"dev.hookscope/ui/uithread"
 )
 
 func (h *harness) waitFor(what string, cond func() bool) {

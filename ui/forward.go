@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
+	"dev.hookscope/app"
 )
 
 // forwardForm edits the forwarding rule: every capture under a path prefix

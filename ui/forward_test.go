@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/ui/uithread"
+	"dev.hookscope/ui/uithread"
 )
 
 // collect walks obj's tree and returns every object of type T, in order.

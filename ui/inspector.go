@@ -12,10 +12,10 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/storage"
-	"hookscope/ui/bodyview"
-	"hookscope/ui/diffview"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/bodyview"
+	"dev.hookscope/ui/diffview"
 )
 
 // Header and query tables are bounded so a hostile request with thousands of

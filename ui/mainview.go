@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/assets"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/assets"
+	"dev.hookscope/ui/uithread"
 )
 
 // refreshInterval caps list refreshes at ten a second however fast requests

@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/ui/uithread"
 )
 
 type harness struct {

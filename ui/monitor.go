@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/ui/uithread"
 )
 
 // monitorInterval is how often an open monitor reads the metrics again.

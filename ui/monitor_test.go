@@ -12,9 +12,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"hookscope/app"
-	"hookscope/storage"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/uithread"
 )
 
 // monitorNow is 12:30:20: the hour's buckets run from 11:31 to 12:30.

@@ -15,11 +15,11 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/replay"
-	"hookscope/storage"
-	"hookscope/ui/bodyview"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/bodyview"
+	"dev.hookscope/ui/uithread"
 )
 
 const (

@@ -11,7 +11,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"hookscope/ui/uithread"
+	"dev.hookscope/ui/uithread"
 )
 
 func TestReplayTabSendsEditedRequestAndKeepsHistory(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
 )
 
 // RequestList is the virtualized list of captured requests, newest first.

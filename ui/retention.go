@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
 )
 
 // retentionForm edits what is kept; blank fields are no limit.

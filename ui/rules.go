@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/rules"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/rules"
+	"dev.hookscope/storage"
 )
 
 // failureChoices are the failure modes as the rule form offers them.

@@ -12,10 +12,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/rules"
-	"hookscope/storage"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app"
+	"dev.hookscope/app/rules"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/uithread"
 )
 
 // ruleFormWidgets finds the rule form on top: its entries in form order

@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
 )
 
 // AppID identifies Hookscope to the desktop (preferences, notifications).

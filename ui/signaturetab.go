@@ -10,9 +10,9 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // maxPayloadShown bounds the signed-payload label: it is a whole body.

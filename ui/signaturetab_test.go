@@ -8,8 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"hookscope/app/signature"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/ui/uithread"
 )
 
 func (h *harness) postSigned(secret string) {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/storage"
 )
 
 // Backend is what one-shot commands need of a store. Commands use it

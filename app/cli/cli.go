@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"hookscope/app/signature"
+	"dev.hookscope/app/signature"
 )
 
 // Exit codes (DESIGN.md): 0 done, 1 a negative answer, 2 usage or store

@@ -16,10 +16,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
-	"hookscope/capture"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 // storeFlags adds --db to fs.

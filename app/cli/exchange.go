@@ -9,9 +9,9 @@ import (
 	"io"
 	"os"
 
-	"hookscope/app"
-	"hookscope/app/exchange"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/exchange"
+	"dev.hookscope/storage"
 )
 
 // Synopses for commands(): the lead pastes these next to runExport and

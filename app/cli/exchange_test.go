@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // runX runs export or import through Run once the command is registered

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/localapi"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 func postTo(t *testing.T, url, method, path, ct string, body []byte, hdr http.Header) {

@@ -15,10 +15,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"hookscope/app"
-	"hookscope/app/replay"
-	"hookscope/app/sender"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/sender"
+	"dev.hookscope/storage"
 )
 
 // replayHistory is implemented by backends that keep replay history; the

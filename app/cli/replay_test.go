@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // replayTarget is a loopback server that keeps exactly what it received.

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/storage"
 )
 
 func runRetention(env Env, args []string) (int, error) {

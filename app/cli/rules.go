@@ -11,10 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
-	"hookscope/app/rules"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/app/rules"
+	"dev.hookscope/storage"
 )
 
 // rulesSynopsis is registered in cli.go; its extra lines carry their own

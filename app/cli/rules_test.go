@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/rules"
+	"dev.hookscope/app/rules"
 )
 
 // rulesCmd runs `hookscope rules …` without going through the command

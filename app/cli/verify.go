@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/signature"
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
 )
 
 func runVerify(env Env, args []string) (int, error) {

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 const stripeSecret = "whsec_test_secret_for_cli"

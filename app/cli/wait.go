@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/localapi"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/localapi"
+	"dev.hookscope/storage"
 )
 
 // stringList is a repeatable string flag.

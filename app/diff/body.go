@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"hookscope/app"
-	"hookscope/app/bodyfmt"
+	"dev.hookscope/app"
+	"dev.hookscope/app/bodyfmt"
 )
 
 // BodyKind says how two bodies were compared.

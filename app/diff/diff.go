@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"strings"
 
-	"hookscope/app"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
 )
 
 // Bounds. They trade completeness for a result that arrives in well under a

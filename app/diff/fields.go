@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"hookscope/app"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
 )
 
 // Pairs compares two ordered lists of name/value pairs (a query, a form

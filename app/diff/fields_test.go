@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"hookscope/app"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/storage"
 )
 
 func rec(method, path, query string, header http.Header, body string) *storage.Record {

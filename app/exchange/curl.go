@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // maxArgBody is the largest text body put in a command-line argument:

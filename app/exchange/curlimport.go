@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // errNotCurl marks a shell command that is not curl: a file of commands

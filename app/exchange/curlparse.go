@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // curlParse collects what one curl command's arguments say.

@@ -39,7 +39,7 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Format names an exchange format.

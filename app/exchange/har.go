@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/). Field names

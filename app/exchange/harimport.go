@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // The import side declares only the fields it reads, so the extra ones

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.UTC)

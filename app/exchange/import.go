@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // ImportResult is what Import found.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // The raw format is HTTP/1.1 text, one request after another, each after a

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // rawParser walks raw HTTP text request by request.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // TestCurlExportWithRealCurl runs the exported commands through sh and the

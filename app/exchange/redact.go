@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Redacted replaces the value of a secret header or query parameter in an

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 func TestSecretHeader(t *testing.T) {

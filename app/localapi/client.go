@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // Client talks to a running Hookscope's local API.

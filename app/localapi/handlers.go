@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"time"
 
-	"hookscope/app"
-	"hookscope/app/exchange"
-	"hookscope/app/replay"
-	"hookscope/app/signature"
-	"hookscope/storage"
+	"dev.hookscope/app"
+	"dev.hookscope/app/exchange"
+	"dev.hookscope/app/replay"
+	"dev.hookscope/app/signature"
+	"dev.hookscope/storage"
 )
 
 // maxWait bounds one long poll; clients loop for longer waits.

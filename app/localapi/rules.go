@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"hookscope/app/rules"
+	"dev.hookscope/app/rules"
 )
 
 // getRules answers the response rules in the order they are tried.

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"hookscope/app"
+	"dev.hookscope/app"
 )
 
 // SocketPath is where the API for the database at dbPath listens.

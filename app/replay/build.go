@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"strings"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // Edit changes a replay. The zero value changes nothing.

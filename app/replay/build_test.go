@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"hookscope/app/sender"
+	"dev.hookscope/app/sender"
 )
 
 func send(t *testing.T, req *http.Request) *sender.Response {

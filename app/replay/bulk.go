@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"hookscope/app/sender"
+	"dev.hookscope/app/sender"
 )
 
 // Item is one request of a bulk replay. Request must be resendable: a

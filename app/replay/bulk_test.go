@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/sender"
+	"dev.hookscope/app/sender"
 )
 
 func identity(d time.Duration) time.Duration { return d }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 // eventHeaders carry a provider's event or delivery ID, which stays the

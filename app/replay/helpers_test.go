@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"hookscope/storage"
+	"dev.hookscope/storage"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

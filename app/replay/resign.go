@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"hookscope/app/signature"
+	"dev.hookscope/app/signature"
 )
 
 // staleHeaders are signature headers a scheme may have left on the capture

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hookscope/app/signature"
+	"dev.hookscope/app/signature"
 )
 
 // receiverVerifies checks, as the target would, what arrived.

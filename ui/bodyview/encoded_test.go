@@ -10,7 +10,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"hookscope/app/bodyfmt"
+	"dev.hookscope/app/bodyfmt"
 )
 
 func gzipped(t testing.TB, data []byte) []byte {

@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app/bodyfmt"
+	"dev.hookscope/app/bodyfmt"
 )
 
 const (

@@ -21,8 +21,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app/bodyfmt"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/ui/uithread"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app/diff"
+	"dev.hookscope/app/diff"
 )
 
 // Long values (JWTs, signatures, whole JSON subtrees) are cut in rows and

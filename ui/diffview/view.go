@@ -14,9 +14,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/app/diff"
-	"hookscope/storage"
-	"hookscope/ui/uithread"
+	"dev.hookscope/app/diff"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/uithread"
 )
 
 // asyncThreshold is the combined body size above which the comparison runs

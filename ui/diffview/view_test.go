@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"hookscope/storage"
-	"hookscope/ui/uithread"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/uithread"
 )
 
 func record(id uint64, method, path, query string, header http.Header, body string) *storage.Record {
