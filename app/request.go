@@ -170,12 +170,17 @@ type ReplayResultJSON struct {
 func NewReplayResultJSON(e storage.ReplayRecord) ReplayResultJSON {
 	out := ReplayResultJSON{Status: e.Status, Headers: e.ResponseHeader, BodySize: e.ResponseBodySize,
 		Truncated: e.ResponseTruncated, DurationMs: e.Timing.TotalMs, Timing: e.Timing, ReplayID: e.ID}
-	if utf8.Valid(e.ResponseBody) && !bytes.ContainsRune(e.ResponseBody, 0) {
-		s := string(e.ResponseBody)
-		out.Body = &s
-	} else {
-		s := base64.StdEncoding.EncodeToString(e.ResponseBody)
-		out.BodyBase64 = &s
-	}
+	out.Body, out.BodyBase64 = TextOrBase64(e.ResponseBody)
 	return out
+}
+
+// TextOrBase64 gives a body as text when it is UTF-8 without NULs, else as
+// standard base64: the body / body_base64 pair of the JSON outputs.
+func TextOrBase64(b []byte) (text, b64 *string) {
+	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) {
+		s := string(b)
+		return &s, nil
+	}
+	s := base64.StdEncoding.EncodeToString(b)
+	return nil, &s
 }

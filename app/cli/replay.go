@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -198,13 +197,7 @@ func newReplayJSON(resp *sender.Response, replayID uint64) replayJSON {
 		Status: resp.Status, Proto: resp.Proto, Headers: resp.Header, BodySize: resp.BodySize, Truncated: resp.Truncated,
 		DurationMs: app.Millis(resp.Timing.Total), Timing: app.TimingMs(resp.Timing), RemoteAddr: resp.RemoteAddr, ReplayID: replayID,
 	}
-	if isTextBody(resp.Body) {
-		s := string(resp.Body)
-		out.Body = &s
-	} else {
-		s := base64.StdEncoding.EncodeToString(resp.Body)
-		out.BodyBase64 = &s
-	}
+	out.Body, out.BodyBase64 = app.TextOrBase64(resp.Body)
 	return out
 }
 

@@ -107,7 +107,7 @@ type formatted struct {
 func New() *View {
 	v := &View{post: uithread.Do, cols: defaultCols, decodeLimit: bodyfmt.DefaultDecodeLimit, cur: newPayload(nil)}
 	v.ExtendBaseWidget(v)
-	v.metrics = newMetrics(compactTheme{})
+	v.metrics = newMetrics(CompactTheme{})
 	v.modes = widget.NewRadioGroup(nil, func(s string) { v.SetMode(bodyfmt.Mode(s)) })
 	v.modes.Horizontal = true
 	v.modes.Required = true
@@ -121,7 +121,7 @@ func New() *View {
 	// Rows are text, not choices: drop the selection highlight at once.
 	v.list.OnSelected = func(id widget.ListItemID) { v.list.Unselect(id) }
 	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), v.copyBtn, v.notice)
-	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewThemeOverride(v.list, compactTheme{}))
+	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewThemeOverride(v.list, CompactTheme{}))
 	v.refreshBar()
 	return v
 }
@@ -496,7 +496,7 @@ func (v *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 // size, before redrawing. Rows share the metrics, so they pick it up too.
 func (v *View) Refresh() {
 	if v.metrics != nil {
-		*v.metrics = *newMetrics(compactTheme{})
+		*v.metrics = *newMetrics(CompactTheme{})
 	}
 	v.BaseWidget.Refresh()
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app/diff"
+	"dev.hookscope/ui/bodyview"
 )
 
 const (
@@ -63,7 +64,7 @@ func newLineList() *lineList {
 	l.list.HideSeparators = true
 	// Rows are text, not choices: drop the selection highlight at once.
 	l.list.OnSelected = func(id widget.ListItemID) { l.list.Unselect(id) }
-	l.content = container.NewThemeOverride(l.list, compactTheme{})
+	l.content = container.NewThemeOverride(l.list, bodyview.CompactTheme{})
 	return l
 }
 
@@ -224,7 +225,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 type metrics struct{ size, charW, lineH float32 }
 
 func newMetrics() metrics {
-	size := compactTheme{}.Size(theme.SizeNameText)
+	size := bodyview.CompactTheme{}.Size(theme.SizeNameText)
 	cell := fyne.MeasureText("M", size, monospace)
 	return metrics{size: size, charW: cell.Width, lineH: cell.Height}
 }
