@@ -367,3 +367,16 @@ func TestStderrStaysCleanOnACLocale(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowWithoutADisplaySaysSo: GLFW panics without a display; the user
+// gets a sentence and exit 2 instead.
+func TestWindowWithoutADisplaySaysSo(t *testing.T) {
+	bin := binary(t)
+	cmd := exec.Command(bin, "--db", filepath.Join(t.TempDir(), "nodisplay.db"), "--listen", "127.0.0.1:0")
+	cmd.Env = append(cmd.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "no display") || strings.Contains(string(out), "panic") {
+		t.Fatalf("%v: %s", err, out)
+	}
+}

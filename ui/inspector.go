@@ -71,7 +71,7 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	compare := container.NewHBox(widget.NewLabel("Compare with #"), container.NewGridWrap(fyne.NewSize(90, in.compareWith.MinSize().Height), in.compareWith), in.compareBtn)
-	header := container.NewBorder(nil, nil, nil, compare, container.NewVBox(in.title, in.subtitle))
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(compare), container.NewVBox(in.title, in.subtitle))
 	detail := container.NewBorder(header, nil, nil, nil, in.tabs)
 	in.root = container.NewStack(detail, container.NewCenter(in.placeholder))
 	in.Clear()

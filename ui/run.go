@@ -4,6 +4,8 @@ package ui
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -18,6 +20,10 @@ const AppID = "dev.hookscope.app"
 // Run opens the store, starts the listener and shows the window until it is
 // closed or stop fires. It returns the process exit code.
 func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan struct{}) int {
+	if err := checkDisplay(); err != nil {
+		fmt.Fprintln(stderr, "hookscope: "+err.Error())
+		return 2
+	}
 	core, err := app.Open(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "hookscope: "+err.Error())
@@ -49,4 +55,13 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 	w.ShowAndRun()
 	view.Close()
 	return 0
+}
+
+// checkDisplay turns GLFW's panic on a machine without a display into a
+// sentence that says what to do.
+func checkDisplay() error {
+	if runtime.GOOS != "linux" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	return fmt.Errorf("cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); use hookscope serve to capture without a window")
 }
