@@ -386,3 +386,9 @@ func (c *Core) Append(ctx context.Context, rec *storage.Record) (uint64, error) 
 	}
 	return id, err
 }
+
+// Count is the number of stored requests (one read, not a walk).
+func (c *Core) Count() (int, error) { return c.store.Count() }
+
+// OldestID is the lowest stored ID, 0 when empty.
+func (c *Core) OldestID() (uint64, error) { return c.store.OldestID() }

@@ -55,7 +55,7 @@ func benchStore(b *testing.B) string {
 						return err
 					}
 				}
-				return nil
+				return addCount(tx, 10_000)
 			})
 			if err != nil {
 				b.Fatal(err)

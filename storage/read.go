@@ -92,11 +92,16 @@ func (s *Store) IDs() ([]uint64, error) {
 	return ids, err
 }
 
-// Count is the number of stored requests.
+// Count is the number of stored requests, kept with every change so it
+// costs one read.
 func (s *Store) Count() (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketSummaries).Stats().KeyN
+		c, ok := readCount(tx)
+		if !ok {
+			c = uint64(tx.Bucket(bucketSummaries).Stats().KeyN)
+		}
+		n = int(c)
 		return nil
 	})
 	return n, err
@@ -113,15 +118,19 @@ func (s *Store) Delete(ids ...uint64) error {
 
 func (s *Store) deleteRequests(ids []uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		deleted := 0
 		for _, id := range ids {
 			key := idKey(id)
+			if tx.Bucket(bucketSummaries).Get(key) != nil {
+				deleted++
+			}
 			for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {
 				if err := tx.Bucket(name).Delete(key); err != nil {
 					return fmt.Errorf("delete request %d: %w", id, err)
 				}
 			}
 		}
-		return nil
+		return addCount(tx, -deleted)
 	})
 }
 
@@ -151,7 +160,7 @@ func (s *Store) clearRequests() error {
 				}
 			}
 		}
-		return nil
+		return writeCount(tx, 0)
 	})
 }
 

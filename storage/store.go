@@ -180,6 +180,9 @@ func initSchema(db *bolt.DB) error {
 		}
 		// Schema 1 is the first layout: nothing to migrate yet. Later
 		// versions add steps here, each moving version forward by one.
+		if err := ensureCount(tx); err != nil {
+			return err
+		}
 		return meta.Put(keySchema, idKey(SchemaVersion))
 	})
 }

@@ -75,7 +75,7 @@ func (s *Store) commitGroup(group []*pendingAppend) {
 			}
 			p.id = id
 		}
-		return nil
+		return addCount(tx, len(group))
 	})
 	if err != nil {
 		err = writeError(s.path, err)

@@ -47,7 +47,7 @@ func (v *MainView) importData(data []byte) (string, error) {
 
 // listedIDs is what the list shows, oldest first (the filter applies).
 func (v *MainView) listedIDs() []uint64 {
-	return append([]uint64(nil), v.requests.ids...)
+	return v.requests.listed()
 }
 
 func (v *MainView) showExportDialog() {

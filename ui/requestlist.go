@@ -33,6 +33,8 @@ type RequestList struct {
 	// checked against it as they arrive.
 	filter *app.Filter
 	newest uint64 // the newest ID seen, listed or filtered out
+	total  int    // requests stored, for the dense view
+	dense  bool   // IDs run without holes from newest-total+1 to newest
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
@@ -71,29 +73,64 @@ func (r *RequestList) SetListenerURL(u string) {
 	r.curlLine.SetText(`curl -X POST ` + u + `/hooks/test -H 'Content-Type: application/json' -d '{"hello":"world"}'`)
 }
 
-func (r *RequestList) length() int { return len(r.ids) }
+// Without a filter and with no holes in the IDs (the usual case: retention
+// deletes from the oldest end), row i is simply newest-i and nothing is
+// held per row; otherwise ids lists what is shown.
+func (r *RequestList) denseView() bool { return r.dense && r.filter == nil }
+
+func (r *RequestList) length() int {
+	if r.denseView() {
+		return r.total
+	}
+	return len(r.ids)
+}
 
 func (r *RequestList) idAt(i int) uint64 {
-	if i < 0 || i >= len(r.ids) {
+	if i < 0 || i >= r.length() {
 		return 0
+	}
+	if r.denseView() {
+		return r.newest - uint64(i)
 	}
 	return r.ids[len(r.ids)-1-i]
 }
 
 // Count is the number of requests listed.
-func (r *RequestList) Count() int { return len(r.ids) }
+func (r *RequestList) Count() int { return r.length() }
 
 // SelectedID is the selected request, or 0.
 func (r *RequestList) SelectedID() uint64 { return r.selected }
 
 // Select selects the row showing id.
 func (r *RequestList) Select(id uint64) {
+	if i := r.indexOf(id); i >= 0 {
+		r.list.Select(i)
+	}
+}
+
+// indexOf is the row showing id, or -1.
+func (r *RequestList) indexOf(id uint64) int {
+	if r.denseView() {
+		if id == 0 || id > r.newest || r.newest-id >= uint64(r.total) {
+			return -1
+		}
+		return int(r.newest - id)
+	}
 	for i := range r.ids {
 		if r.idAt(i) == id {
-			r.list.Select(i)
-			return
+			return i
 		}
 	}
+	return -1
+}
+
+// listed returns every ID shown, oldest first.
+func (r *RequestList) listed() []uint64 {
+	if r.denseView() {
+		ids, _ := r.core.IDs()
+		return ids
+	}
+	return append([]uint64(nil), r.ids...)
 }
 
 // Unselect clears the selection.
@@ -103,15 +140,26 @@ func (r *RequestList) Unselect() {
 	r.onSelect(0)
 }
 
-// Reload reads every ID again (after deletes); a filter keeps only the
-// IDs still there.
+// Reload reads the store's shape again (after deletes). A store with no
+// holes in its IDs costs three reads, however many requests it holds;
+// otherwise every ID is read, and a filter keeps only the IDs still there.
 func (r *RequestList) Reload() {
+	total, err1 := r.core.Count()
+	newest, err2 := r.core.NewestID()
+	oldest, err3 := r.core.OldestID()
+	if err1 != nil || err2 != nil || err3 != nil {
+		return
+	}
+	r.total, r.newest = total, newest
+	r.dense = total == 0 || newest-oldest+1 == uint64(total)
+	if r.dense && r.filter == nil {
+		r.ids = nil
+		r.refresh()
+		return
+	}
 	ids, err := r.core.IDs()
 	if err != nil {
 		return
-	}
-	if len(ids) > 0 {
-		r.newest = ids[len(ids)-1]
 	}
 	if r.filter != nil {
 		ids = r.stillListed(ids)
@@ -161,10 +209,20 @@ func (r *RequestList) LoadNew() {
 		return
 	}
 	for _, s := range fresh {
-		if r.filter == nil || r.core.Matches(*r.filter, s.ID) {
-			r.ids = append(r.ids, s.ID)
+		if r.dense && s.ID != r.newest+1 && r.total > 0 {
+			r.dense = false // a hole (the newest was deleted): list IDs from now on
+			if r.filter == nil {
+				r.Reload()
+				return
+			}
+		}
+		if r.filter != nil || !r.dense {
+			if r.filter == nil || r.core.Matches(*r.filter, s.ID) {
+				r.ids = append(r.ids, s.ID)
+			}
 		}
 		r.newest = s.ID
+		r.total++
 	}
 	// Newest first: rows shift down, so the selection index moves with them.
 	if r.selected != 0 {
@@ -186,7 +244,7 @@ func (r *RequestList) refresh() {
 	r.empty.Hide()
 	r.noMatch.Hide()
 	switch {
-	case len(r.ids) > 0:
+	case r.length() > 0:
 	case r.filter != nil:
 		r.noMatch.Show()
 	default:
@@ -330,11 +388,4 @@ func methodColor(method string) color.Color {
 }
 
 // selectedIndex is the row of the selected request, or -1.
-func (r *RequestList) selectedIndex() int {
-	for i := range r.ids {
-		if r.idAt(i) == r.selected {
-			return i
-		}
-	}
-	return -1
-}
+func (r *RequestList) selectedIndex() int { return r.indexOf(r.selected) }

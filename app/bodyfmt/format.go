@@ -14,7 +14,7 @@ import (
 // returned Lines hold the raw text instead. Its message is meant to be shown
 // to the user as a notice.
 type FallbackError struct {
-	What string // "JSON" or "XML"
+	What string // "JSON", "XML" or "multipart"
 	Err  error
 }
 
@@ -36,10 +36,17 @@ func (e *FallbackError) Unwrap() error { return e.Err }
 // *FallbackError, so callers should show the lines whenever they are non-nil.
 // The returned Text may alias body.
 func Format(body []byte, kind Kind, mode Mode, wrap int) (*Lines, error) {
-	if mode == ModeHex {
+	return FormatWith(body, kind, "", mode, wrap)
+}
+
+// FormatWith is Format for modes that need the body's Content-Type: parts
+// takes the multipart boundary from it (without one, the boundary is read
+// from the body's first line). Format passes "".
+func FormatWith(body []byte, kind Kind, contentType string, mode Mode, wrap int) (*Lines, error) {
+	if mode == ModeHex || mode == ModeImage {
 		return formatHex(body, wrap)
 	}
-	text, fallback := formatText(body, kind, mode)
+	text, fallback := formatText(body, kind, contentType, mode)
 	if text == nil && fallback != nil {
 		return nil, fallback
 	}
@@ -60,8 +67,14 @@ func formatHex(body []byte, wrap int) (*Lines, error) {
 	return lines.Rewrap(wrap), nil
 }
 
-func formatText(body []byte, kind Kind, mode Mode) ([]byte, error) {
+func formatText(body []byte, kind Kind, contentType string, mode Mode) ([]byte, error) {
 	switch mode {
+	case ModeParts:
+		text, err := PartsText(body, contentType)
+		if err != nil {
+			return RawText(body), err
+		}
+		return text, nil
 	case ModeForm:
 		return FormText(body), nil
 	case ModeRaw:

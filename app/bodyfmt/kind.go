@@ -24,6 +24,11 @@ const (
 	ModeRaw    Mode = "raw"
 	ModeHex    Mode = "hex"
 	ModeForm   Mode = "form"
+	// ModeImage shows an image body as a picture (see DecodeImage); as
+	// text, Format renders it as hex.
+	ModeImage Mode = "image"
+	// ModeParts lists the parts of a multipart body with their headers.
+	ModeParts Mode = "parts"
 )
 
 // Kind is what a body contains, as far as choosing a view is concerned.
@@ -39,9 +44,10 @@ const (
 	Binary
 	Image
 	Empty
+	Multipart // multipart/*: form-data uploads, mixed, related
 )
 
-var kindNames = [...]string{"JSON", "XML", "HTML", "form", "text", "binary", "image", "empty"}
+var kindNames = [...]string{"JSON", "XML", "HTML", "form", "text", "binary", "image", "empty", "multipart"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -62,7 +68,11 @@ func Modes(kind Kind) []Mode {
 		return []Mode{ModeRaw, ModeHex}
 	case Empty:
 		return []Mode{ModeRaw}
-	default: // Binary, Image: text views would only show replacement characters.
+	case Image:
+		return []Mode{ModeImage, ModeHex}
+	case Multipart:
+		return []Mode{ModeParts, ModeRaw, ModeHex}
+	default: // Binary: text views would only show replacement characters.
 		return []Mode{ModeHex}
 	}
 }
@@ -70,7 +80,9 @@ func Modes(kind Kind) []Mode {
 // Classify decides the kind of body. The content type wins when it names a
 // known kind; a missing or generic one (octet-stream, unknown application/*)
 // is resolved by sniffing. Bodies with NUL bytes or invalid UTF-8 are Binary
-// whatever they claim to be, because text views would mangle them.
+// whatever they claim to be, because text views would mangle them, except
+// image/* (Image) and multipart/* (Multipart), whose own views handle
+// binary content.
 func Classify(contentType string, body []byte) Kind {
 	if len(body) == 0 {
 		return Empty
@@ -78,6 +90,9 @@ func Classify(contentType string, body []byte) Kind {
 	mt := mediaType(contentType)
 	if strings.HasPrefix(mt, "image/") {
 		return Image
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		return Multipart
 	}
 	if isBinary(body) {
 		return Binary
@@ -87,6 +102,10 @@ func Classify(contentType string, body []byte) Kind {
 	}
 	return sniff(body)
 }
+
+// MediaType returns the lower-case type/subtype of a Content-Type value
+// ("image/png"), tolerating malformed parameters.
+func MediaType(contentType string) string { return mediaType(contentType) }
 
 // mediaType returns the lower-case type/subtype, tolerating malformed
 // parameters, which senders get wrong surprisingly often.

@@ -37,6 +37,9 @@ func TestClassify(t *testing.T) {
 		{"image", "image/png", "\x89PNG\r\n", Image},
 		{"image even if text", "image/svg+xml", "<svg/>", Image},
 		{"pdf", "application/pdf", "%PDF-1.4", Binary},
+		{"multipart form", "multipart/form-data; boundary=x", "--x\r\n", Multipart},
+		{"multipart binary", "Multipart/Mixed; boundary=x", "--x\r\n\x00\xff", Multipart},
+		{"multipart no boundary", "multipart/related", "--x", Multipart},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +61,8 @@ func TestModes(t *testing.T) {
 		{Form, []Mode{ModeForm, ModeRaw, ModeHex}},
 		{Text, []Mode{ModeRaw, ModeHex}},
 		{Binary, []Mode{ModeHex}},
-		{Image, []Mode{ModeHex}},
+		{Image, []Mode{ModeImage, ModeHex}},
+		{Multipart, []Mode{ModeParts, ModeRaw, ModeHex}},
 		{Empty, []Mode{ModeRaw}},
 	}
 	for _, tt := range tests {
@@ -69,7 +73,7 @@ func TestModes(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
-	if JSON.String() != "JSON" || Binary.String() != "binary" || Kind(99).String() != "unknown" {
+	if JSON.String() != "JSON" || Binary.String() != "binary" || Multipart.String() != "multipart" || Kind(99).String() != "unknown" {
 		t.Error("unexpected kind names")
 	}
 }

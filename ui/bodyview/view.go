@@ -3,7 +3,10 @@
 // (package bodyfmt) and a widget.List renders only the visible ones. A body
 // sent with a Content-Encoding (gzip, deflate, br) is shown decoded, capped
 // at bodyfmt.DefaultDecodeLimit so a compression bomb cannot take the
-// memory, with a toggle back to the bytes as sent.
+// memory, with a toggle back to the bytes as sent. An image/* body
+// (PNG, JPEG, GIF, WebP) is shown as a picture, decoded in the background
+// and refused above a pixel limit; a multipart/* body as a list of its
+// parts with their headers.
 //
 // Like all Fyne widgets, a View must only be used from the Fyne goroutine.
 package bodyview
@@ -11,12 +14,14 @@ package bodyview
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -48,6 +53,8 @@ type View struct {
 	// decodeLimit caps a decoded body (bodyfmt.Decode's limit); tests
 	// lower it.
 	decodeLimit int64
+	// maxPixels caps the images shown (bodyfmt.DecodeImage's limit).
+	maxPixels int64
 
 	cur   payload // the bytes on screen
 	alt   payload // the other side of the decoded/as-sent toggle, once shown
@@ -77,6 +84,7 @@ type View struct {
 	notice   *widget.Label
 	copyBtn  *widget.Button
 	list     *widget.List
+	image    *canvas.Image // shown instead of the list in image mode
 	bar      *fyne.Container
 	content  fyne.CanvasObject
 }
@@ -85,14 +93,15 @@ type View struct {
 // is known about it so far.
 type payload struct {
 	body      []byte
+	ct        string // the content type it is read as
 	kind      bodyfmt.Kind
 	kindKnown bool
 	mode      bodyfmt.Mode
 	cache     map[bodyfmt.Mode]*formatted // unwrapped results for body
 }
 
-func newPayload(body []byte) payload {
-	return payload{body: body, cache: map[bodyfmt.Mode]*formatted{}}
+func newPayload(body []byte, contentType string) payload {
+	return payload{body: body, ct: contentType, cache: map[bodyfmt.Mode]*formatted{}}
 }
 
 // formatted is one mode's result for the current body.
@@ -100,12 +109,16 @@ type formatted struct {
 	mode   bodyfmt.Mode
 	lines  *bodyfmt.Lines // unwrapped
 	notice string         // e.g. a pretty-print fallback message
+	// img is the decoded picture in image mode (lines are then empty), and
+	// info its description for the notice line: "PNG 640×480, 12.3 KiB".
+	img  image.Image
+	info string
 }
 
 // New creates an empty View. Call it after the Fyne app exists: it measures
 // the monospace font.
 func New() *View {
-	v := &View{post: uithread.Do, cols: defaultCols, decodeLimit: bodyfmt.DefaultDecodeLimit, cur: newPayload(nil)}
+	v := &View{post: uithread.Do, cols: defaultCols, decodeLimit: bodyfmt.DefaultDecodeLimit, maxPixels: bodyfmt.DefaultMaxPixels, cur: newPayload(nil, "")}
 	v.ExtendBaseWidget(v)
 	v.metrics = newMetrics(CompactTheme{})
 	v.modes = widget.NewRadioGroup(nil, func(s string) { v.SetMode(bodyfmt.Mode(s)) })
@@ -120,8 +133,10 @@ func New() *View {
 	v.list.HideSeparators = true
 	// Rows are text, not choices: drop the selection highlight at once.
 	v.list.OnSelected = func(id widget.ListItemID) { v.list.Unselect(id) }
+	v.image = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
+	v.image.Hide()
 	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), v.copyBtn, v.notice)
-	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewThemeOverride(v.list, CompactTheme{}))
+	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewStack(container.NewThemeOverride(v.list, CompactTheme{}), v.image))
 	v.refreshBar()
 	return v
 }
@@ -153,7 +168,7 @@ func (v *View) SetBodyEncoded(body []byte, contentType, contentEncoding string) 
 	v.sent, v.contentType = body, contentType
 	v.encoding = strings.Join(bodyfmt.Codings(contentEncoding), ", ")
 	v.decoded, v.decodeNote, v.decodeFail, v.asSent = nil, "", false, false
-	v.cur, v.alt = newPayload(body), payload{}
+	v.cur, v.alt = newPayload(body, contentType), payload{}
 	if v.encoding == "" || len(body) == 0 {
 		v.encoding = ""
 		v.load(gen, body, contentType, nil)
@@ -168,7 +183,7 @@ func (v *View) SetBodyEncoded(body []byte, contentType, contentEncoding string) 
 		v.loadDecoded(gen, dec, note, err)
 		return
 	}
-	v.cur = newPayload(nil)
+	v.cur = newPayload(nil, contentType)
 	v.busyText = "decoding " + v.encoding + "…"
 	limit, encoding := v.decodeLimit, v.encoding
 	v.run(math.MaxInt, func() func() {
@@ -186,7 +201,7 @@ func (v *View) SetBodyEncoded(body []byte, contentType, contentEncoding string) 
 // the common failure.
 func (v *View) loadDecoded(gen uint64, dec []byte, note string, err error) {
 	v.setDecoded(dec, note, err)
-	v.cur = newPayload(dec)
+	v.cur = newPayload(dec, v.contentType)
 	v.load(gen, dec, v.contentType, nil)
 }
 
@@ -215,7 +230,7 @@ func (v *View) SetAsSent(asSent bool) {
 		// The content type describes the decoded body, not these bytes.
 		data, ct = v.sent, "application/octet-stream"
 	}
-	v.cur = newPayload(data)
+	v.cur = newPayload(data, ct)
 	v.load(gen, data, ct, nil)
 }
 
@@ -226,8 +241,15 @@ func (v *View) AsSent() bool { return v.asSent }
 // load classifies data and shows it in the first mode for its kind,
 // through run: inline when small, else in the background.
 func (v *View) load(gen uint64, data []byte, contentType string, then func()) {
-	v.busyText = fmt.Sprintf("formatting %s…", humanSize(len(data)))
-	v.run(len(data), func() func() { return v.prepare(gen, data, contentType, then) })
+	size := len(data)
+	v.busyText = fmt.Sprintf("formatting %s…", humanSize(size))
+	if strings.HasPrefix(bodyfmt.MediaType(contentType), "image/") && len(data) > 0 {
+		// Image mode comes first, and a tiny PNG can take seconds to
+		// decode: always in the background.
+		size = math.MaxInt
+		v.busyText = "decoding the image…"
+	}
+	v.run(size, func() func() { return v.prepare(gen, data, contentType, then) })
 }
 
 // prepare is the job behind load: it may run on any goroutine, and
@@ -239,7 +261,7 @@ func (v *View) prepare(gen uint64, data []byte, contentType string, then func())
 		return nil // superseded while classifying: skip the costly part
 	}
 	mode := bodyfmt.Modes(kind)[0]
-	f := format(data, kind, mode)
+	f := v.format(data, kind, contentType, mode)
 	return func() {
 		if v.gen.Load() != gen {
 			return
@@ -247,7 +269,7 @@ func (v *View) prepare(gen uint64, data []byte, contentType string, then func())
 		if then != nil {
 			then()
 		}
-		v.cur = newPayload(data)
+		v.cur = newPayload(data, contentType)
 		v.cur.kind, v.cur.kindKnown, v.cur.mode = kind, true, mode
 		v.install(f)
 	}
@@ -265,10 +287,15 @@ func (v *View) SetMode(m bodyfmt.Mode) {
 		v.install(f)
 		return
 	}
-	body, kind := v.cur.body, v.cur.kind
-	v.busyText = fmt.Sprintf("formatting %s…", humanSize(len(body)))
-	v.run(len(body), func() func() {
-		f := format(body, kind, m)
+	body, kind, ct := v.cur.body, v.cur.kind, v.cur.ct
+	size := len(body)
+	v.busyText = fmt.Sprintf("formatting %s…", humanSize(size))
+	if m == bodyfmt.ModeImage {
+		size = math.MaxInt // see load
+		v.busyText = "decoding the image…"
+	}
+	v.run(size, func() func() {
+		f := v.format(body, kind, ct, m)
 		return func() {
 			if v.gen.Load() == gen {
 				v.install(f)
@@ -294,7 +321,8 @@ func (v *View) VisibleText(i int) string {
 
 // run calls job, then the function it returns (if any), either inline or,
 // for big inputs, with job on a new goroutine and its result posted back.
-// job may only read v.gen; everything else belongs to the Fyne goroutine.
+// job may only read v.gen and the limits fixed at New (decodeLimit,
+// maxPixels); everything else belongs to the Fyne goroutine.
 func (v *View) run(size int, job func() func()) {
 	if size <= asyncThreshold {
 		if done := job(); done != nil {
@@ -311,8 +339,12 @@ func (v *View) run(size int, job func() func()) {
 	}()
 }
 
-func format(body []byte, kind bodyfmt.Kind, mode bodyfmt.Mode) *formatted {
-	lines, err := bodyfmt.Format(body, kind, mode, 0)
+// format prepares mode's result; it may run on any goroutine.
+func (v *View) format(body []byte, kind bodyfmt.Kind, contentType string, mode bodyfmt.Mode) *formatted {
+	if mode == bodyfmt.ModeImage {
+		return v.formatImage(body)
+	}
+	lines, err := bodyfmt.FormatWith(body, kind, contentType, mode, 0)
 	f := &formatted{mode: mode, lines: lines}
 	if err != nil {
 		f.notice = err.Error()
@@ -321,6 +353,21 @@ func format(body []byte, kind bodyfmt.Kind, mode bodyfmt.Mode) *formatted {
 		f.lines, _ = bodyfmt.NewLines(nil, 0) // keep the view usable after a hard error
 	}
 	return f
+}
+
+// formatImage decodes an image body, or, when it cannot (not an image
+// format Go decodes, corrupt, over maxPixels), shows its hex dump with
+// the reason.
+func (v *View) formatImage(body []byte) *formatted {
+	img, info, err := bodyfmt.DecodeImage(body, v.maxPixels)
+	if err != nil {
+		f := v.format(body, bodyfmt.Image, "", bodyfmt.ModeHex)
+		f.mode, f.notice = bodyfmt.ModeImage, err.Error()+": showing hex"
+		return f
+	}
+	empty, _ := bodyfmt.NewLines(nil, 0)
+	return &formatted{mode: bodyfmt.ModeImage, lines: empty, img: img,
+		info: fmt.Sprintf("%s %d×%d, %s", info.Format, info.Width, info.Height, humanSize(len(body)))}
 }
 
 // install shows a finished result on the Fyne goroutine. It scrolls to the
@@ -337,6 +384,14 @@ func (v *View) show(f *formatted) {
 	v.shown, v.lines = f, nil
 	if f != nil {
 		v.lines = f.lines.Rewrap(v.cols)
+	}
+	if f != nil && f.img != nil {
+		v.image.Image = f.img
+		v.image.Show()
+		v.image.Refresh()
+	} else if v.image.Visible() || v.image.Image != nil {
+		v.image.Image = nil // let a big picture go
+		v.image.Hide()
 	}
 	v.refreshBar()
 	v.list.Refresh()
@@ -418,6 +473,8 @@ func (v *View) noticeText() string {
 	case v.cur.body == nil && !v.cur.kindKnown:
 	case v.cur.kind == bodyfmt.Empty:
 		parts = append(parts, "empty body")
+	case v.shown != nil && v.shown.img != nil:
+		parts = append(parts, v.shown.info)
 	default:
 		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.cur.kind, humanSize(len(v.cur.body)), plural(v.lines.Len(), "line")))
 	}
