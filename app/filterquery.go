@@ -116,31 +116,46 @@ func (f Filter) Empty() bool {
 }
 
 // FilterIDs returns the IDs of the requests matching f, oldest first,
-// reporting progress (done, total) as it goes; a filter that needs bodies
-// reads them, so it can be cancelled through ctx.
+// reporting progress (done, total) as it goes. Summaries are read a page
+// per transaction; a filter that needs bodies reads those too, so it can be
+// cancelled through ctx.
 func (c *Core) FilterIDs(ctx context.Context, f Filter, progress func(done, total int)) ([]uint64, error) {
-	all, err := c.store.IDs()
+	total, err := c.store.Count()
 	if err != nil {
 		return nil, err
 	}
 	var out []uint64
-	for i, id := range all {
-		if i%512 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if progress != nil {
-				progress(i, len(all))
+	done := 0
+	for after := uint64(0); ; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		page, err := c.store.Summaries(after, filterPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page {
+			if f.MatchSummary(s) && (!f.NeedsRecord() || c.recordMatches(f, s.ID)) {
+				out = append(out, s.ID)
 			}
 		}
-		if c.matchID(f, id) {
-			out = append(out, id)
+		done += len(page)
+		if progress != nil {
+			progress(min(done, total), total)
 		}
+		if len(page) < filterPage {
+			return out, nil
+		}
+		after = page[len(page)-1].ID
 	}
-	if progress != nil {
-		progress(len(all), len(all))
-	}
-	return out, nil
+}
+
+// filterPage is how many summaries one read transaction decodes.
+const filterPage = 2048
+
+func (c *Core) recordMatches(f Filter, id uint64) bool {
+	rec, err := c.store.Get(id)
+	return err == nil && f.Match(rec)
 }
 
 // Matches reports whether request id matches f.

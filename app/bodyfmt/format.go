@@ -101,6 +101,11 @@ func prettyText(body []byte, kind Kind) ([]byte, error) {
 		if err != nil {
 			err = &FallbackError{What: "XML", Err: err}
 		}
+	case HTML:
+		out, err = PrettyHTML(body)
+		if err != nil {
+			err = &FallbackError{What: "HTML", Err: err}
+		}
 	default:
 		return RawText(body), nil
 	}

@@ -60,11 +60,11 @@ func (k Kind) String() string {
 // entry is the one a viewer should open with.
 func Modes(kind Kind) []Mode {
 	switch kind {
-	case JSON, XML:
+	case JSON, XML, HTML:
 		return []Mode{ModePretty, ModeRaw, ModeHex}
 	case Form:
 		return []Mode{ModeForm, ModeRaw, ModeHex}
-	case HTML, Text:
+	case Text:
 		return []Mode{ModeRaw, ModeHex}
 	case Empty:
 		return []Mode{ModeRaw}

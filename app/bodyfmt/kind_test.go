@@ -57,7 +57,7 @@ func TestModes(t *testing.T) {
 	}{
 		{JSON, []Mode{ModePretty, ModeRaw, ModeHex}},
 		{XML, []Mode{ModePretty, ModeRaw, ModeHex}},
-		{HTML, []Mode{ModeRaw, ModeHex}},
+		{HTML, []Mode{ModePretty, ModeRaw, ModeHex}},
 		{Form, []Mode{ModeForm, ModeRaw, ModeHex}},
 		{Text, []Mode{ModeRaw, ModeHex}},
 		{Binary, []Mode{ModeHex}},

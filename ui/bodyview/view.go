@@ -83,6 +83,7 @@ type View struct {
 	decodeCk *widget.Check // "decode gzip": on shows decoded, off as sent
 	notice   *widget.Label
 	copyBtn  *widget.Button
+	saveBtn  *widget.Button
 	list     *widget.List
 	image    *canvas.Image // shown instead of the list in image mode
 	bar      *fyne.Container
@@ -129,13 +130,14 @@ func New() *View {
 	v.decodeCk = widget.NewCheck("decode", func(on bool) { v.SetAsSent(!on) })
 	v.decodeCk.Hide()
 	v.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), v.copyText)
+	v.saveBtn = widget.NewButtonWithIcon("Save…", theme.DocumentSaveIcon(), v.saveFile)
 	v.list = widget.NewList(v.LineCount, v.createRow, v.updateRow)
 	v.list.HideSeparators = true
 	// Rows are text, not choices: drop the selection highlight at once.
 	v.list.OnSelected = func(id widget.ListItemID) { v.list.Unselect(id) }
 	v.image = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
 	v.image.Hide()
-	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), v.copyBtn, v.notice)
+	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), container.NewHBox(v.copyBtn, v.saveBtn), v.notice)
 	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewStack(container.NewThemeOverride(v.list, CompactTheme{}), v.image))
 	v.refreshBar()
 	return v
