@@ -1,6 +1,7 @@
 package bodyview
 
 import (
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -91,7 +92,9 @@ type metrics struct {
 func newMetrics(th fyne.Theme) *metrics {
 	size := th.Size(theme.SizeNameText)
 	cell := fyne.MeasureText("M", size, monospace)
-	return &metrics{size: size, charW: cell.Width, lineH: cell.Height}
+	// Whole-pixel rows: at fractional offsets the painter drops the bottom
+	// pixel row of some lines, which is where underscores are drawn.
+	return &metrics{size: size, charW: cell.Width, lineH: float32(math.Ceil(float64(cell.Height)))}
 }
 
 // width avoids MeasureText for ASCII, where the monospace cell is exact;
