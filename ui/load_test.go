@@ -24,6 +24,8 @@ func TestLiveUnderLoad(t *testing.T) {
 	url := h.core.ListenerURL() + "/load"
 	runtime.GC()
 	goroutinesBefore := runtime.NumGoroutine()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	defer client.CloseIdleConnections()
 	var sent atomic.Int64
@@ -60,5 +62,13 @@ func TestLiveUnderLoad(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if after := runtime.NumGoroutine(); after > goroutinesBefore+10 {
 		t.Fatalf("goroutines grew from %d to %d", goroutinesBefore, after)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("heap %d → %d KiB", before.HeapAlloc>>10, after.HeapAlloc>>10)
+	if grown > 64<<20 {
+		t.Fatalf("heap grew by %d MiB", grown>>20)
 	}
 }
