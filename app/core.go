@@ -320,7 +320,8 @@ func VerifyRecord(rec *storage.Record, scheme string, opt signature.Options) (si
 // request itself: the signature verdict (when the path has a saved secret)
 // and the earlier request this one repeats.
 func (c *Core) annotate(rec *storage.Record) {
-	if first, ok := c.dups.Peek(c.eventKey(rec)); ok {
+	rec.EventKey = c.eventKey(rec)
+	if first, ok := c.dups.Peek(rec.EventKey); ok {
 		rec.DuplicateOf = first
 	}
 	c.verifyOnArrival(rec)
@@ -328,7 +329,7 @@ func (c *Core) annotate(rec *storage.Record) {
 
 // stored runs after the commit: announce, remember the event, forward.
 func (c *Core) stored(rec *storage.Record) {
-	c.dups.Seen(c.eventKey(rec), rec.ID)
+	c.dups.Seen(rec.EventKey, rec.ID)
 	c.hub.Publish(Added)
 	c.forward.enqueue(rec.Summary)
 }

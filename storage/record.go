@@ -60,6 +60,9 @@ type Record struct {
 	RemoteAddr string      `json:"remote_addr"`
 	Header     http.Header `json:"headers"`
 	Body       []byte      `json:"-"`
+	// EventKey is worked out on the capture path before the commit and
+	// used again after it (duplicate detection); it is not stored.
+	EventKey string `json:"-"`
 }
 
 // detail is the part of a Record that is neither summary nor body.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -40,24 +41,58 @@ func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
 	group := make([]*pendingAppend, 0, maxGroup)
+	last := 1 // size of the previous group
 	for first := range s.appends {
 		group = append(group[:0], first)
 		size := len(first.rec.Body)
-	drain:
-		for len(group) < maxGroup && size < maxGroupBytes {
-			select {
-			case p, ok := <-s.appends:
-				if !ok {
-					break drain
-				}
-				group = append(group, p)
-				size += len(p.rec.Body)
-			default:
-				break drain
-			}
+		group, size = s.drain(group, size, 0)
+		// The senders answered by the previous commit are usually a few
+		// microseconds behind the first of them; waiting a moment for them
+		// halves the number of fsyncs under load. A lone sender (last == 1)
+		// never waits.
+		if len(group) < (last+1)/2 {
+			group, _ = s.drain(group, size, lingerFor)
 		}
+		last = len(group)
 		s.commitGroup(group)
 	}
+}
+
+// lingerFor bounds the wait for the rest of a group: well under one fsync.
+const lingerFor = 300 * time.Microsecond
+
+// drain adds queued appends to group; with wait > 0 it keeps listening that
+// long for more.
+func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*pendingAppend, int) {
+	var deadline <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(group) < maxGroup && size < maxGroupBytes {
+		var p *pendingAppend
+		var ok bool
+		if deadline == nil {
+			select {
+			case p, ok = <-s.appends:
+			default:
+				return group, size
+			}
+		} else {
+			select {
+			case p, ok = <-s.appends:
+			case <-deadline:
+				return group, size
+			}
+		}
+		if !ok {
+			return group, size
+		}
+		group = append(group, p)
+		size += len(p.rec.Body)
+	}
+	return group, size
 }
 
 func (s *Store) commitGroup(group []*pendingAppend) {
