@@ -68,5 +68,5 @@ func (c *Core) scan(f Filter, after uint64, count int, found []*storage.Record) 
 	}
 }
 
-// Store gives the local API and commands the store this core holds.
+// Store is the store this core holds; tests use it to seed data directly.
 func (c *Core) Store() *storage.Store { return c.store }
