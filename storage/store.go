@@ -173,7 +173,7 @@ func initSchema(db *bolt.DB) error {
 		if version > SchemaVersion {
 			return fmt.Errorf("was written by a newer Hookscope (schema %d; this one knows up to %d): upgrade Hookscope or use --db", version, SchemaVersion)
 		}
-		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers} {
+		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers, bucketComposerHistory, bucketComposerCollections, bucketComposerEnvs} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

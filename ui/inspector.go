@@ -32,19 +32,22 @@ type Inspector struct {
 	window      fyne.Window
 	compareWith *widget.Entry
 	compareBtn  *widget.Button
-	compared    *diffview.View // the last comparison opened, for tests
-	title       *widget.Label
-	subtitle    *widget.Label
-	tabs        *container.AppTabs
-	overview    *fyne.Container
-	headers     *fyne.Container
-	query       *fyne.Container
-	body        *bodyview.View
-	signature   *SignatureTab
-	replay      *ReplayTab
-	placeholder *widget.Label
-	root        fyne.CanvasObject
-	current     *storage.Record
+	composeBtn  *widget.Button
+	// onOpenInComposer is set by the main view.
+	onOpenInComposer func(*storage.Record)
+	compared         *diffview.View // the last comparison opened, for tests
+	title            *widget.Label
+	subtitle         *widget.Label
+	tabs             *container.AppTabs
+	overview         *fyne.Container
+	headers          *fyne.Container
+	query            *fyne.Container
+	body             *bodyview.View
+	signature        *SignatureTab
+	replay           *ReplayTab
+	placeholder      *widget.Label
+	root             fyne.CanvasObject
+	current          *storage.Record
 }
 
 // NewInspector builds an empty inspector.
@@ -53,6 +56,11 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 	in.compareWith = widget.NewEntry()
 	in.compareWith.SetPlaceHolder("ID")
 	in.compareBtn = widget.NewButton("Compare", in.compare)
+	in.composeBtn = widget.NewButton("Open in composer", func() {
+		if in.current != nil && in.onOpenInComposer != nil {
+			in.onOpenInComposer(in.current)
+		}
+	})
 	in.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	in.title.Truncation = fyne.TextTruncateEllipsis
 	in.subtitle = widget.NewLabel("")
@@ -70,7 +78,7 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 		container.NewTabItem("Replay", in.replay.Object()),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	compare := container.NewHBox(widget.NewLabel("Compare with #"), container.NewGridWrap(fyne.NewSize(90, in.compareWith.MinSize().Height), in.compareWith), in.compareBtn)
+	compare := container.NewHBox(in.composeBtn, widget.NewLabel("Compare with #"), container.NewGridWrap(fyne.NewSize(90, in.compareWith.MinSize().Height), in.compareWith), in.compareBtn)
 	header := container.NewBorder(nil, nil, nil, container.NewCenter(compare), container.NewVBox(in.title, in.subtitle))
 	detail := container.NewBorder(header, nil, nil, nil, in.tabs)
 	in.root = container.NewStack(detail, container.NewCenter(in.placeholder))

@@ -15,6 +15,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/assets"
+	"dev.hookscope/ui/composer"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -39,6 +40,9 @@ type MainView struct {
 	bulkBtn       *widget.Button
 	retentionBtn  *widget.Button
 	monitorBtn    *widget.Button
+	composerBtn   *widget.Button
+	composerWin   fyne.Window
+	composerView  *composer.View
 	rulesBtn      *widget.Button
 	monitorWin    fyne.Window
 	retentionNote string
@@ -72,6 +76,7 @@ type MainView struct {
 func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 	v := &MainView{fyneApp: a, window: w, core: core, stopped: make(chan struct{}), watched: make(chan struct{})}
 	v.inspector = NewInspector(a, w, core)
+	v.inspector.onOpenInComposer = v.openInComposer
 	v.requests = NewRequestList(core, v.onSelect)
 	v.buildToolbar()
 	v.buildBanner()
@@ -110,7 +115,8 @@ func (v *MainView) buildToolbar() {
 func (v *MainView) toolbar() fyne.CanvasObject {
 	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
 	v.rulesBtn = widget.NewButtonWithIcon("Rules…", theme.ListIcon(), v.showRulesDialog)
-	right := container.NewHBox(v.monitorBtn, v.bulkBtn, v.forwardBtn, v.rulesBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
+	v.composerBtn = widget.NewButtonWithIcon("Composer", theme.MailSendIcon(), func() { v.openComposer(nil) })
+	right := container.NewHBox(v.composerBtn, v.monitorBtn, v.bulkBtn, v.forwardBtn, v.rulesBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
 	return container.NewBorder(nil, nil, left, right)
 }
 

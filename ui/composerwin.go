@@ -1,0 +1,33 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+
+	appcomposer "dev.hookscope/app/composer"
+	"dev.hookscope/storage"
+	"dev.hookscope/ui/composer"
+)
+
+// openComposer shows the composer window (one per app), loaded with r when
+// given: "Open in composer" from a capture, or empty from the toolbar.
+func (v *MainView) openComposer(r *appcomposer.Request) {
+	if v.composerWin == nil {
+		w := v.fyneApp.NewWindow("Hookscope — Composer")
+		view := composer.New(v.core, v.core.Store(), w)
+		w.SetContent(view.Object())
+		w.Canvas().AddShortcut(composer.SendShortcut, func(fyne.Shortcut) { view.Send() })
+		w.SetOnClosed(func() { v.composerWin, v.composerView = nil, nil })
+		w.Resize(fyne.NewSize(1100, 760))
+		v.composerWin, v.composerView = w, view
+	}
+	if r != nil {
+		v.composerView.SetRequest(*r)
+	}
+	v.composerWin.Show()
+}
+
+// openInComposer loads a captured request into the composer.
+func (v *MainView) openInComposer(rec *storage.Record) {
+	r := appcomposer.FromRecord(rec, "http")
+	v.openComposer(&r)
+}
