@@ -15,7 +15,7 @@ func (v *MainView) openComposer(r *appcomposer.Request) {
 		w := v.fyneApp.NewWindow("Hookscope — Composer")
 		view := composer.New(v.core, v.core.Store(), w)
 		w.SetContent(view.Object())
-		w.Canvas().AddShortcut(composer.SendShortcut, func(fyne.Shortcut) { view.Send() })
+		view.InstallShortcuts(w.Canvas())
 		w.SetOnClosed(func() { v.composerWin, v.composerView = nil, nil })
 		w.Resize(fyne.NewSize(1100, 760))
 		v.composerWin, v.composerView = w, view

@@ -176,17 +176,24 @@ func (v *View) finishEnvEdit(selected string) {
 
 // importCurl asks for a pasted curl command and loads it.
 func (v *View) importCurl() {
-	text := widget.NewMultiLineEntry()
-	text.SetPlaceHolder("curl 'https://…' -H '…' --data-raw '…'")
+	var d dialog.Dialog
+	// Ctrl+Enter in the paste box imports, so the mouse is not needed.
+	text := newSendEntry(true, func() {
+		d.Hide()
+		v.ImportCurl(v.importText)
+	})
+	text.OnChanged = func(s string) { v.importText = s }
+	text.SetPlaceHolder("Paste: curl 'https://…' -H '…' --data-raw '…'   (Ctrl+Enter imports)")
 	text.SetMinRowsVisible(8)
-	text.Wrapping = fyne.TextWrapBreak
-	d := dialog.NewCustomConfirm("Import cURL", "Import", "Cancel", text, func(ok bool) {
+	v.importText = ""
+	d = dialog.NewCustomConfirm("Import cURL", "Import", "Cancel", text, func(ok bool) {
 		if ok {
-			v.ImportCurl(text.Text)
+			v.ImportCurl(v.importText)
 		}
 	}, v.window)
 	d.Resize(fyne.NewSize(640, 320))
 	d.Show()
+	v.window.Canvas().Focus(text)
 }
 
 // ImportCurl loads a curl command into the editor; a problem shows in the
@@ -251,17 +258,26 @@ func (v *View) saveToCollection() {
 	folder := widget.NewEntry()
 	folder.SetPlaceHolder("folder (optional)")
 	name := widget.NewEntry()
+	name.SetPlaceHolder("name (Enter saves)")
 	if v.selected >= 0 && v.selected < len(v.items) {
 		folder.SetText(v.items[v.selected].Folder)
 		name.SetText(v.items[v.selected].Name)
 	}
-	dialog.ShowForm("Save to collection", "Save", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Folder", folder), widget.NewFormItem("Name", name)},
+	d := dialog.NewForm("Save to collection", "Save", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("Folder", folder)},
 		func(ok bool) {
 			if ok {
 				v.SaveToCollection(folder.Text, name.Text)
 			}
 		}, v.window)
+	// Enter in either field saves, so the mouse is not needed.
+	submit := func(string) {
+		d.Hide()
+		v.SaveToCollection(folder.Text, name.Text)
+	}
+	name.OnSubmitted, folder.OnSubmitted = submit, submit
+	d.Show()
+	v.window.Canvas().Focus(name)
 }
 
 // SaveToCollection saves the request as edited under folder/name,

@@ -16,6 +16,9 @@ var SendShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fy
 type sendEntry struct {
 	widget.Entry
 	onSend func()
+	// view, when set, gets the composer's other shortcuts too: a focused
+	// entry would otherwise swallow Ctrl+I, Ctrl+S and Ctrl+E.
+	view *View
 }
 
 func newSendEntry(multiLine bool, onSend func()) *sendEntry {
@@ -33,11 +36,74 @@ func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
 		e.onSend()
 		return
 	}
+	if e.view != nil && e.view.runShortcut(s) {
+		return
+	}
 	e.Entry.TypedShortcut(s)
+}
+
+// runShortcut runs the composer shortcut s names, if it is one.
+func (v *View) runShortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || (cs.Modifier != fyne.KeyModifierControl && cs.Modifier != fyne.KeyModifierSuper) {
+		return false
+	}
+	for _, sc := range v.Shortcuts() {
+		if sc.Key == cs.KeyName {
+			sc.Run()
+			return true
+		}
+	}
+	return false
 }
 
 func isSend(s fyne.Shortcut) bool {
 	cs, ok := s.(*desktop.CustomShortcut)
 	return ok && (cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter) &&
 		(cs.Modifier == fyne.KeyModifierControl || cs.Modifier == fyne.KeyModifierSuper)
+}
+
+// Shortcut is one of the composer window's keyboard shortcuts.
+type Shortcut struct {
+	Key  fyne.KeyName
+	Help string
+	Run  func()
+}
+
+// Shortcuts are the composer's keys, so the whole round (paste a cURL,
+// send, save, switch environment, send again) needs no mouse: Ctrl+I
+// import, Ctrl+Enter send, Ctrl+S save to a collection, Ctrl+E next
+// environment.
+func (v *View) Shortcuts() []Shortcut {
+	return []Shortcut{
+		{fyne.KeyReturn, "Send", v.Send},
+		{fyne.KeyI, "Import cURL", v.importCurl},
+		{fyne.KeyS, "Save to a collection", v.saveToCollection},
+		{fyne.KeyE, "Next environment", v.NextEnvironment},
+	}
+}
+
+// InstallShortcuts binds Shortcuts on the window's canvas.
+func (v *View) InstallShortcuts(c fyne.Canvas) {
+	for _, s := range v.Shortcuts() {
+		run := s.Run
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: s.Key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { run() })
+	}
+}
+
+// NextEnvironment selects the next environment in the picker (after the
+// last comes "no environment").
+func (v *View) NextEnvironment() {
+	opts := v.envSelect.Options
+	if len(opts) == 0 {
+		return
+	}
+	next := 0
+	for i, o := range opts {
+		if o == v.envSelect.Selected {
+			next = (i + 1) % len(opts)
+		}
+	}
+	v.envSelect.SetSelected(opts[next])
+	v.setStatus("Environment: "+opts[next], 0)
 }

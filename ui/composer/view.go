@@ -100,6 +100,8 @@ type View struct {
 
 	envs      []composer.Environment
 	envSelect *widget.Select
+	// importText is what the Import cURL box holds.
+	importText string
 
 	send        *widget.Button
 	cancel      *widget.Button
@@ -133,6 +135,7 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.method = widget.NewSelectEntry(standardMethods)
 	v.method.SetText("GET")
 	v.url = newSendEntry(false, v.Send)
+	v.url.view = v
 	v.url.SetPlaceHolder("https://api.example.com/path?query  ({{variables}} allowed)")
 	v.url.OnSubmitted = func(string) { v.Send() }
 	v.url.OnChanged = func(string) { v.urlChanged() }
@@ -142,6 +145,7 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.rawType = widget.NewSelectEntry([]string{"application/json", "application/xml", "text/plain", "text/html"})
 	v.rawType.SetText("application/json")
 	v.rawBody = newSendEntry(true, v.Send)
+	v.rawBody.view = v
 	v.rawBody.SetMinRowsVisible(8)
 	v.rawBody.TextStyle = fyne.TextStyle{Monospace: true}
 	v.rawBody.OnChanged = func(string) { v.bigBody = nil; v.bodyNote.SetText("") }
