@@ -17,30 +17,51 @@ import (
 // recentOldRun of them in a row; those are read only as far as their time.
 const recentOldRun = 1024
 
-// SummariesSince returns the summaries of requests received at or after t,
-// newest first, without reading a body.
-func (s *Store) SummariesSince(t time.Time) ([]Summary, error) {
-	var out []Summary
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSummaries).Cursor()
+// walkRecent walks bucket from its newest key back and returns, newest
+// first, the entries stamped at or after t. peek, when set, reads only an
+// entry's time, so old entries cost no decoding; decode reads the rest.
+func walkRecent[T any](db *bolt.DB, bucket []byte, t time.Time,
+	peek func(v []byte) (time.Time, bool), decode func(k, v []byte) (T, time.Time, error)) ([]T, error) {
+	var out []T
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
 		old := 0
 		for k, v := c.Last(); k != nil && old < recentOldRun; k, v = c.Prev() {
-			at, err := summaryTime(v)
+			if peek != nil {
+				if at, ok := peek(v); ok && at.Before(t) {
+					old++
+					continue
+				}
+			}
+			item, at, err := decode(k, v)
 			if err != nil {
-				return fmt.Errorf("request %d: %w", keyID(k), err)
+				return err
 			}
 			if at.Before(t) {
 				old++
 				continue
 			}
 			old = 0
-			sum, err := decodeSummary(keyID(k), v)
-			if err != nil {
-				return fmt.Errorf("request %d: %w", keyID(k), err)
-			}
-			out = append(out, sum)
+			out = append(out, item)
 		}
 		return nil
+	})
+	return out, err
+}
+
+// SummariesSince returns the summaries of requests received at or after t,
+// newest first, without reading a body.
+func (s *Store) SummariesSince(t time.Time) ([]Summary, error) {
+	peek := func(v []byte) (time.Time, bool) {
+		at, err := summaryTime(v)
+		return at, err == nil
+	}
+	out, err := walkRecent(s.db, bucketSummaries, t, peek, func(k, v []byte) (Summary, time.Time, error) {
+		sum, err := decodeSummary(keyID(k), v)
+		if err != nil {
+			return sum, time.Time{}, fmt.Errorf("request %d: %w", keyID(k), err)
+		}
+		return sum, sum.ReceivedAt, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recent requests: %w", err)
@@ -66,27 +87,12 @@ func summaryTime(raw []byte) (time.Time, error) {
 // they are skipped over, never decoded, so a history of large bodies stays
 // cheap to summarise.
 func (s *Store) ReplaysSince(t time.Time) ([]ReplayRecord, error) {
-	var out []ReplayRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketReplays).Cursor()
-		old := 0
-		for k, v := c.Last(); k != nil && old < recentOldRun; k, v = c.Prev() {
-			if at, ok := replayTime(v); ok && at.Before(t) {
-				old++
-				continue
-			}
-			r, err := decodeReplayLight(v)
-			if err != nil {
-				return fmt.Errorf("replay %d: %w", keyID(k), err)
-			}
-			if r.At.Before(t) {
-				old++
-				continue
-			}
-			old = 0
-			out = append(out, r)
+	out, err := walkRecent(s.db, bucketReplays, t, replayTime, func(k, v []byte) (ReplayRecord, time.Time, error) {
+		r, err := decodeReplayLight(v)
+		if err != nil {
+			return r, time.Time{}, fmt.Errorf("replay %d: %w", keyID(k), err)
 		}
-		return nil
+		return r, r.At, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recent replays: %w", err)
@@ -99,23 +105,12 @@ func (s *Store) ReplaysSince(t time.Time) ([]ReplayRecord, error) {
 // forwarded soon after it arrives, so the walk ends once forwards older
 // than t keep coming.
 func (s *Store) ForwardsSince(t time.Time) ([]ForwardResult, error) {
-	var out []ForwardResult
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketForwards).Cursor()
-		old := 0
-		for k, v := c.Last(); k != nil && old < recentOldRun; k, v = c.Prev() {
-			var r ForwardResult
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("the forward result of request %d: %w", keyID(k), err)
-			}
-			if r.At.Before(t) {
-				old++
-				continue
-			}
-			old = 0
-			out = append(out, r)
+	out, err := walkRecent(s.db, bucketForwards, t, nil, func(k, v []byte) (ForwardResult, time.Time, error) {
+		var r ForwardResult
+		if err := json.Unmarshal(v, &r); err != nil {
+			return r, time.Time{}, fmt.Errorf("the forward result of request %d: %w", keyID(k), err)
 		}
-		return nil
+		return r, r.At, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recent forwards: %w", err)
