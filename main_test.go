@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -122,44 +121,9 @@ func TestKillDuringBurstLosesNothingAcknowledged(t *testing.T) {
 	bin := binary(t)
 	db := filepath.Join(t.TempDir(), "kill.db")
 	s := startServe(t, bin, db)
-	var mu sync.Mutex
-	acked := map[uint64]string{}
-	var wg sync.WaitGroup
-	stopAt := time.Now().Add(400 * time.Millisecond)
-	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := &http.Client{Timeout: 5 * time.Second}
-			for i := 0; ; i++ {
-				body := fmt.Sprintf(`{"worker":%d,"n":%d}`, w, i)
-				resp, err := client.Post(s.url+"/burst", "application/json", strings.NewReader(body))
-				if err != nil {
-					return // the process is gone
-				}
-				var a struct {
-					OK bool   `json:"ok"`
-					ID uint64 `json:"id"`
-				}
-				err = json.NewDecoder(resp.Body).Decode(&a)
-				resp.Body.Close()
-				if err == nil && resp.StatusCode/100 == 2 && a.OK {
-					mu.Lock()
-					acked[a.ID] = body
-					mu.Unlock()
-				}
-				if time.Now().After(stopAt.Add(2 * time.Second)) {
-					return
-				}
-			}
-		}()
-	}
-	time.Sleep(time.Until(stopAt))
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	wg.Wait()
-	s.cmd.Wait()
-	mu.Lock()
-	defer mu.Unlock()
+	// burstUntilKilled (main_crash_test.go) runs 16 senders, kills serve
+	// with SIGKILL after 400 ms and returns what was answered 2xx.
+	acked := burstUntilKilled(t, s, 0, 400*time.Millisecond)
 	if len(acked) < 50 {
 		t.Fatalf("only %d requests acknowledged before the kill: the burst did not run", len(acked))
 	}
