@@ -92,12 +92,8 @@ func runServe(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := listenFlags(fs)
 	api := apiFlag(fs)
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("serve takes no arguments, got %q", rest[0])
 	}
 	c := cfg()
 	c.Notices = env.Stderr
@@ -129,12 +125,8 @@ func runList(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	db := storeFlags(fs)
 	asJSON := fs.Bool("json", false, "JSON Lines")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("list takes no arguments, got %q", rest[0])
 	}
 	st, err := openBackend(*db)
 	if err != nil {

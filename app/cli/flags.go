@@ -77,3 +77,15 @@ func ParseSize(s string) (int64, error) {
 	}
 	return int64(f * float64(mult)), nil
 }
+
+// parseNoArgs parses fs for a command that takes flags only.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("%s takes no arguments, got %q", fs.Name(), rest[0])
+	}
+	return nil
+}

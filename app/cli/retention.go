@@ -18,12 +18,8 @@ func runRetention(env Env, args []string) (int, error) {
 	days := fs.Float64("days", -1, "keep N days (0: no age limit)")
 	mb := fs.Float64("mb", -1, "keep about N megabytes (0: no size limit)")
 	off := fs.Bool("off", false, "keep everything")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("retention takes no arguments, got %q", rest[0])
 	}
 	get, set, closeFn, err := retentionAccess(*db)
 	if err != nil {
@@ -74,12 +70,8 @@ func retentionAccess(db string) (func() (storage.Retention, error), func(storage
 func runCompact(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
 	db := storeFlags(fs)
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("compact takes no arguments, got %q", rest[0])
 	}
 	if client, err := localapi.Dial(*db); err == nil {
 		client.Close()

@@ -40,12 +40,8 @@ func runWait(env Env, args []string) (int, error) {
 	fs.StringVar(&w.since, "since", "", "only requests with a higher ID (default: the newest when wait starts)")
 	fs.IntVar(&w.count, "count", 1, "how many matching requests to wait for")
 	fs.DurationVar(&w.timeout, "timeout", 30*time.Second, "give up after this long (exit 1)")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("wait takes no arguments, got %q", rest[0])
 	}
 	f, err := w.filter()
 	if err != nil {
@@ -155,12 +151,8 @@ func runTail(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
 	db := storeFlags(fs)
 	asJSON := fs.Bool("json", false, "JSON Lines")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
-	}
-	if len(rest) > 0 {
-		return ExitError, usagef("tail takes no arguments, got %q", rest[0])
 	}
 	client, err := localapi.Dial(*db)
 	if err != nil {
