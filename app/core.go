@@ -71,6 +71,7 @@ type Core struct {
 	secrets   secretBook
 	forward   *forwarder
 	retention *retentionLoop
+	responses *responder
 	closeOnce sync.Once
 	dups      *replay.DuplicateIndex
 }
@@ -100,6 +101,7 @@ func Open(cfg Config) (*Core, error) {
 	}
 	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
 	c.forward = newForwarder(c, rules)
+	c.responses = newResponder(st)
 	c.warmDuplicates()
 	c.startRetention()
 	return c, nil

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"runtime"
 	"sync"
 	"text/template"
 	"time"
-	"weak"
 
 	"dev.hookscope/app/rules"
 	"dev.hookscope/capture"
@@ -21,37 +19,23 @@ const settingResponseRules = "response_rules"
 // responder holds the response rules in use, their parsed body templates
 // (by index) and what their failure modes remember.
 type responder struct {
-	once  sync.Once
 	mu    sync.RWMutex
 	rules []rules.Rule
 	tmpls []*template.Template
 	state *rules.State
 }
 
-// responders gives each Core its responder without a field in Core; the
-// key is weak so a closed Core is still collected, its entry with it.
-var responders sync.Map // weak.Pointer[Core] → *responder
-
-// responder returns c's responder, loading the saved rules on first use.
-func (c *Core) responder() *responder {
-	key := weak.Make(c)
-	v, ok := responders.Load(key)
-	if !ok {
-		var loaded bool
-		v, loaded = responders.LoadOrStore(key, &responder{state: rules.NewState(nil)})
-		if !loaded {
-			runtime.AddCleanup(c, func(k weak.Pointer[Core]) { responders.Delete(k) }, key)
-		}
-	}
-	r := v.(*responder)
-	r.once.Do(func() {
-		// Unreadable saved rules answer nothing (the default answer goes
-		// out) until rules are saved again over them.
-		list, _ := LoadResponseRules(c.store)
-		r.set(list)
-	})
+// newResponder loads the saved rules. Unreadable saved rules answer
+// nothing (the default answer goes out) until rules are saved over them.
+func newResponder(st *storage.Store) *responder {
+	r := &responder{state: rules.NewState(nil)}
+	list, _ := LoadResponseRules(st)
+	r.set(list)
 	return r
 }
+
+// responder returns c's responder.
+func (c *Core) responder() *responder { return c.responses }
 
 // set installs list and starts again the counts of rules that changed or
 // went, so an edited "fail the first 2" fails twice again.
