@@ -56,7 +56,9 @@ func (s *Store) OldestID() (uint64, error) {
 	var id uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketSummaries).Cursor().First(); k != nil {
-			id = keyID(k)
+			var err error
+			id, err = checkedID(k)
+			return err
 		}
 		return nil
 	})

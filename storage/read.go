@@ -62,9 +62,13 @@ func (s *Store) Summaries(afterID uint64, limit int) ([]Summary, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSummaries).Cursor()
 		for k, v := c.Seek(idKey(afterID + 1)); k != nil; k, v = c.Next() {
-			sum, err := decodeSummary(keyID(k), v)
+			id, err := checkedID(k)
 			if err != nil {
-				return fmt.Errorf("request %d: %w", keyID(k), err)
+				return err
+			}
+			sum, err := decodeSummary(id, v)
+			if err != nil {
+				return fmt.Errorf("request %d: %w", id, err)
 			}
 			out = append(out, sum)
 			if limit > 0 && len(out) >= limit {
@@ -85,7 +89,11 @@ func (s *Store) IDs() ([]uint64, error) {
 		ids = make([]uint64, 0, min(b.Sequence(), 1<<24))
 		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			ids = append(ids, keyID(k))
+			id, err := checkedID(k)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
 		}
 		return nil
 	})
@@ -207,7 +215,9 @@ func (s *Store) NewestID() (uint64, error) {
 	var id uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketSummaries).Cursor().Last(); k != nil {
-			id = keyID(k)
+			var err error
+			id, err = checkedID(k)
+			return err
 		}
 		return nil
 	})

@@ -57,9 +57,13 @@ func (s *Store) SummariesSince(t time.Time) ([]Summary, error) {
 		return at, err == nil
 	}
 	out, err := walkRecent(s.db, bucketSummaries, t, peek, func(k, v []byte) (Summary, time.Time, error) {
-		sum, err := decodeSummary(keyID(k), v)
+		id, err := checkedID(k)
 		if err != nil {
-			return sum, time.Time{}, fmt.Errorf("request %d: %w", keyID(k), err)
+			return Summary{}, time.Time{}, err
+		}
+		sum, err := decodeSummary(id, v)
+		if err != nil {
+			return sum, time.Time{}, fmt.Errorf("request %d: %w", id, err)
 		}
 		return sum, sum.ReceivedAt, nil
 	})

@@ -152,6 +152,9 @@ func (s *Store) Replays(sourceID uint64) ([]ReplayRecord, error) {
 		prefix := idKey(sourceID)
 		c := tx.Bucket(bucketReplaysBySource).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != 16 {
+				return fmt.Errorf("%w (an index key of %d bytes, expected 16)", errBadKey, len(k))
+			}
 			raw := replays.Get(k[8:])
 			if raw == nil {
 				continue // an index entry outliving its replay shows nothing

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -87,14 +88,18 @@ func Open(path string, opt Options) (st *Store, err error) {
 	// A file cut short makes bbolt read its freelist past the end of the
 	// mapping: a fault, which kills the process unless turned into a panic.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
+	db, err := openCurrent(path, opt)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, err
 	}
 	// Caught here, a short file cannot fault later on another goroutine.
 	if err := checkLength(db); err != nil {
 		db.Close()
 		return nil, damagedError(path, err)
+	}
+	if err := checkOwnBuckets(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the database %s %v: move it aside or use --db", path, err)
 	}
 	if err := initSchema(db); err != nil {
 		db.Close()
@@ -104,6 +109,95 @@ func Open(path string, opt Options) (st *Store, err error) {
 	s.wg.Add(1)
 	go s.writeLoop()
 	return s, nil
+}
+
+// openCurrent opens path and takes its lock, making sure the locked file is
+// still the one at path. `compact` renames a new file over the old while it
+// holds the old one's lock; a process that opened the old file and waited
+// for that lock would otherwise write into an unlinked file and lose every
+// request it acknowledged.
+func openCurrent(path string, opt Options) (*bolt.DB, error) {
+	deadline := time.Now().Add(opt.LockTimeout)
+	for {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return nil, inUseError{path}
+		}
+		var file *os.File
+		keepFile := func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, mode)
+			file = f
+			return f, err
+		}
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, NoSync: opt.NoSync, OpenFile: keepFile})
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		same, err := isFileAt(file, path)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("cannot open the database %s: %w", path, err)
+		}
+		if same {
+			return db, nil
+		}
+		db.Close() // replaced while we waited: open the new one
+	}
+}
+
+// isFileAt reports whether f is the file now named path.
+func isFileAt(f *os.File, path string) (bool, error) {
+	held, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	named, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(held, named), nil
+}
+
+// ourBuckets are the top-level buckets a Hookscope file may hold.
+func ourBuckets() [][]byte {
+	return [][]byte{bucketMeta, bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays,
+		bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers, bucketComposerHistory,
+		bucketComposerCollections, bucketComposerEnvs}
+}
+
+// checkOwnBuckets refuses a bbolt file that belongs to another program:
+// one with buckets Hookscope does not know, or with data but no schema.
+// Adopting it would write our buckets into someone else's database.
+func checkOwnBuckets(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		var foreign []string
+		n := 0
+		err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			n++
+			if !slices.ContainsFunc(ourBuckets(), func(b []byte) bool { return string(b) == string(name) }) {
+				foreign = append(foreign, fmt.Sprintf("%q", name))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(foreign) > 0 {
+			if len(foreign) > 3 {
+				foreign = append(foreign[:3], "…")
+			}
+			return fmt.Errorf("is not a Hookscope database (it holds buckets %s)", strings.Join(foreign, ", "))
+		}
+		if n > 0 {
+			if meta := tx.Bucket(bucketMeta); meta == nil || meta.Get(keySchema) == nil {
+				return errors.New("is not a Hookscope database (it has no schema version)")
+			}
+		}
+		return nil
+	})
 }
 
 // checkLength refuses a file shorter than the pages its own meta says it
@@ -131,6 +225,12 @@ func openError(path string, err error) error {
 		return fmt.Errorf("cannot open the database %s: the file system is read-only (use --db to put it on a writable disk)", path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
+		return damagedError(path, err)
+	case strings.Contains(err.Error(), "file size too small"):
+		// bbolt's own words for a file shorter than its two meta pages.
+		if fi, serr := os.Stat(path); serr == nil {
+			err = fmt.Errorf("the file is only %d bytes, too short to hold a database", fi.Size())
+		}
 		return damagedError(path, err)
 	}
 	return fmt.Errorf("cannot open the database %s: %w", path, err)
@@ -173,7 +273,7 @@ func initSchema(db *bolt.DB) error {
 		if version > SchemaVersion {
 			return fmt.Errorf("was written by a newer Hookscope (schema %d; this one knows up to %d): upgrade Hookscope or use --db", version, SchemaVersion)
 		}
-		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers, bucketComposerHistory, bucketComposerCollections, bucketComposerEnvs} {
+		for _, name := range ourBuckets() {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -213,7 +313,27 @@ func idKey(id uint64) []byte {
 	return k
 }
 
-func keyID(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+// errBadKey is returned when a key read from disk is not the 8 bytes every
+// request, replay and history key has: the file was damaged or written by
+// something else, and reading on would panic.
+var errBadKey = errors.New("a record key has the wrong length: the database file is damaged (move it aside, or use --db)")
+
+// keyID decodes a key; a key of the wrong length is 0, which no record
+// has (sequences start at 1). Walks that must report damage use checkedID.
+func keyID(k []byte) uint64 {
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
+}
+
+// checkedID decodes a key read from disk, refusing one of the wrong length.
+func checkedID(k []byte) (uint64, error) {
+	if len(k) != 8 {
+		return 0, fmt.Errorf("%w (%d bytes, expected 8)", errBadKey, len(k))
+	}
+	return binary.BigEndian.Uint64(k), nil
+}
 
 // detailCodecVersion starts a binary detail. Details were JSON at first,
 // but JSON replaces bytes that are not UTF-8 with U+FFFD, and a sender's
