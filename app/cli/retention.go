@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"time"
 
 	"dev.hookscope/app"
@@ -14,14 +15,19 @@ import (
 func runRetention(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("retention", flag.ContinueOnError)
 	db := storeFlags(fs)
-	count := fs.Int("count", -1, "keep the last N requests (0: no count limit)")
-	days := fs.Float64("days", -1, "keep N days (0: no age limit)")
-	mb := fs.Float64("mb", -1, "keep about N megabytes (0: no size limit)")
+	count := fs.Int("count", 0, "keep the last N requests (0: no count limit)")
+	days := fs.Float64("days", 0, "keep N days (0: no age limit)")
+	mb := fs.Float64("mb", 0, "keep about N megabytes (0: no size limit)")
 	off := fs.Bool("off", false, "keep everything")
 	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
 	}
-	get, set, closeFn, err := retentionAccess(*db)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkRetentionFlags(set, *off, float64(*count), *days, *mb); err != nil {
+		return ExitError, err
+	}
+	get, save, closeFn, err := retentionAccess(*db)
 	if err != nil {
 		return ExitError, err
 	}
@@ -30,26 +36,42 @@ func runRetention(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	changed := *off || *count >= 0 || *days >= 0 || *mb >= 0
 	if *off {
 		r = storage.Retention{}
 	}
-	if *count >= 0 {
+	if set["count"] {
 		r.MaxCount = *count
 	}
-	if *days >= 0 {
+	if set["days"] {
 		r.MaxAge = time.Duration(*days * float64(24*time.Hour))
 	}
-	if *mb >= 0 {
+	if set["mb"] {
 		r.MaxBytes = int64(*mb * 1e6)
 	}
-	if changed {
-		if err := set(r); err != nil {
+	if *off || set["count"] || set["days"] || set["mb"] {
+		if err := save(r); err != nil {
 			return ExitError, err
 		}
 	}
 	fmt.Fprintln(env.Stdout, "retention: "+app.DescribeRetention(r))
 	return ExitOK, nil
+}
+
+// checkRetentionFlags refuses what used to pass silently as "no change":
+// a negative limit, and --off beside a limit.
+func checkRetentionFlags(set map[string]bool, off bool, count, days, mb float64) error {
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"count", count}, {"days", days}, {"mb", mb}} {
+		if set[f.name] && (f.value < 0 || math.IsNaN(f.value) || math.IsInf(f.value, 0)) {
+			return usagef("--%s must be 0 (no limit) or more, not %v", f.name, f.value)
+		}
+	}
+	if off && (set["count"] || set["days"] || set["mb"]) {
+		return usagef("--off keeps everything, so it cannot go with --count, --days or --mb")
+	}
+	return nil
 }
 
 // retentionAccess reads and writes the policy through the running instance

@@ -47,3 +47,24 @@ func TestRetentionAndCompactCommands(t *testing.T) {
 		t.Fatalf("off: %d %q", code, out)
 	}
 }
+
+// TestRetentionRefusesNegativeLimitsAndOffWithALimit: these used to exit 0
+// and change nothing.
+func TestRetentionRefusesNegativeLimitsAndOffWithALimit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ret.db")
+	for _, args := range [][]string{
+		{"--count", "-5"}, {"--days", "-1"}, {"--mb", "-0.5"}, {"--days", "NaN"},
+		{"--off", "--count", "10"}, {"--off", "--days", "3"},
+	} {
+		code, out, errOut := run(append([]string{"retention", "--db", db}, args...)...)
+		if code != 2 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || errOut == "" {
+			t.Errorf("retention %v: exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr", args, code, out, errOut)
+		}
+	}
+	if code, out, _ := run("retention", "--db", db); code != 0 || out != "retention: keep everything\n" {
+		t.Fatalf("a refused command changed the policy: %d %q", code, out)
+	}
+	if code, out, _ := run("retention", "--count", "0", "--days", "2", "--db", db); code != 0 || out != "retention: keep the last 2 days (whichever is least)\n" {
+		t.Fatalf("zero means no limit: %d %q", code, out)
+	}
+}
