@@ -46,6 +46,7 @@ func (o ImportOptions) importCurl(src string) (*ImportResult, error) {
 func (o ImportOptions) curlCommand(stages [][]string) (*storage.Record, []string, error) {
 	var stdin []byte
 	haveStdin := false
+	budget := o.newBudget()
 	for i, words := range stages {
 		if len(words) > 0 && words[0] == "$" { // a pasted prompt
 			words = words[1:]
@@ -57,11 +58,11 @@ func (o ImportOptions) curlCommand(stages [][]string) (*storage.Record, []string
 			if filepath.Base(words[0]) != "curl" {
 				return nil, nil, fmt.Errorf("%w: %q", errNotCurl, words[0])
 			}
-			c := newCurlParse(o, stdin, haveStdin)
+			c := newCurlParse(o, stdin, haveStdin, budget)
 			return c.parse(words[1:])
 		}
 		var err error
-		if stdin, err = o.pipeStage(words, stdin); err != nil {
+		if stdin, err = o.pipeStage(words, stdin, budget); err != nil {
 			return nil, nil, err
 		}
 		haveStdin = true
@@ -71,7 +72,7 @@ func (o ImportOptions) curlCommand(stages [][]string) (*storage.Record, []string
 
 // pipeStage runs one producer of curl's stdin: echo, printf, base64 -d or
 // cat. Nothing is executed; each is emulated.
-func (o ImportOptions) pipeStage(words []string, in []byte) ([]byte, error) {
+func (o ImportOptions) pipeStage(words []string, in []byte, budget *fileBudget) ([]byte, error) {
 	args := words[1:]
 	switch filepath.Base(words[0]) {
 	case "echo":
@@ -84,7 +85,7 @@ func (o ImportOptions) pipeStage(words []string, in []byte) ([]byte, error) {
 	case "base64":
 		return base64Stage(args, in)
 	case "cat":
-		return o.catStage(args, in)
+		return o.catStage(args, in, budget)
 	}
 	return nil, fmt.Errorf("%q before curl in a pipeline is not supported (echo, printf, base64 -d and cat are)", words[0])
 }
@@ -143,13 +144,17 @@ func base64Stage(args []string, in []byte) ([]byte, error) {
 	return out, nil
 }
 
-func (o ImportOptions) catStage(args []string, in []byte) ([]byte, error) {
+func (o ImportOptions) catStage(args []string, in []byte, budget *fileBudget) ([]byte, error) {
 	if len(args) == 0 {
 		return in, nil
 	}
 	var out []byte
 	for _, name := range args {
-		b, err := o.readFile(name)
+		if name == "-" {
+			out = append(out, in...)
+			continue
+		}
+		b, err := o.readFile(name, "body", budget)
 		if err != nil {
 			return nil, err
 		}

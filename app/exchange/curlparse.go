@@ -18,6 +18,7 @@ type curlParse struct {
 	o         ImportOptions
 	stdin     []byte
 	haveStdin bool
+	budget    *fileBudget // what the command may still read from files
 
 	method, url, target, proto string
 	host                       string
@@ -40,8 +41,8 @@ type curlParse struct {
 	warnings        []string
 }
 
-func newCurlParse(o ImportOptions, stdin []byte, haveStdin bool) *curlParse {
-	return &curlParse{o: o, stdin: stdin, haveStdin: haveStdin, proto: "HTTP/1.1", header: http.Header{}, removed: map[string]bool{}}
+func newCurlParse(o ImportOptions, stdin []byte, haveStdin bool, budget *fileBudget) *curlParse {
+	return &curlParse{o: o, stdin: stdin, haveStdin: haveStdin, budget: budget, proto: "HTTP/1.1", header: http.Header{}, removed: map[string]bool{}}
 }
 
 // curlOpt is one option: whether it takes a value, and what it does (nil:
@@ -215,7 +216,7 @@ func (c *curlParse) addURL(u string) {
 // default too), "Name;" sends an empty value, "@file" reads lines.
 func (c *curlParse) addHeader(v string) error {
 	if file, ok := strings.CutPrefix(v, "@"); ok {
-		b, err := c.readArg(file)
+		b, err := c.readArg(file, "headers")
 		if err != nil {
 			return err
 		}
@@ -253,10 +254,11 @@ func (c *curlParse) addHeader(v string) error {
 	return nil
 }
 
-// readArg reads a file named in an argument; "-" is the pipeline's stdin.
-func (c *curlParse) readArg(name string) ([]byte, error) {
+// readArg reads a file named in an argument, for use ("body" or
+// "headers"); "-" is the pipeline's stdin.
+func (c *curlParse) readArg(name, use string) ([]byte, error) {
 	if name != "-" {
-		return c.o.readFile(name)
+		return c.o.readFile(name, use, c.budget)
 	}
 	if !c.haveStdin {
 		return nil, errors.New("the command reads stdin (@-), which an import cannot supply; save the body to a file and use @file")
@@ -268,7 +270,7 @@ func (c *curlParse) readArg(name string) ([]byte, error) {
 // curl joins them (consecutive --json parts join with nothing).
 func (c *curlParse) addData(v string, files, stripNewlines, json bool) error {
 	if name, ok := strings.CutPrefix(v, "@"); ok && files {
-		b, err := c.readArg(name)
+		b, err := c.readArg(name, "body")
 		if err != nil {
 			return err
 		}
@@ -297,7 +299,7 @@ func (c *curlParse) addURLEncoded(v string) error {
 		}
 		return c.addData(v[:eq]+"="+curlEscape(v[eq+1:]), false, false, false)
 	case at >= 0:
-		b, err := c.readArg(v[at+1:])
+		b, err := c.readArg(v[at+1:], "body")
 		if err != nil {
 			return err
 		}
@@ -326,7 +328,7 @@ func (c *curlParse) addForm(v string, literal bool) error {
 		return nil
 	}
 	path, opts := formOptions(rest[1:])
-	b, err := c.readArg(path)
+	b, err := c.readArg(path, "body")
 	if err != nil {
 		return err
 	}
@@ -354,7 +356,7 @@ func (c *curlParse) addCookie(v string) error {
 }
 
 func (c *curlParse) addUpload(v string) error {
-	b, err := c.readArg(v)
+	b, err := c.readArg(v, "body")
 	if err != nil {
 		return err
 	}

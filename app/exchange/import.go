@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -26,12 +24,24 @@ type ImportResult struct {
 	Warnings []string
 }
 
-// ImportOptions adjust Import. The zero value is what the command line
-// uses.
+// ImportOptions adjust Import. The zero value reads no file a curl
+// command names: that is what text from elsewhere (a request to the local
+// API, a pasted command) gets.
 type ImportOptions struct {
-	// Dir resolves relative file names in curl's @file arguments; empty
-	// means the working directory, as curl itself does.
+	// Dir is the folder a curl command may read its @file arguments (and
+	// -T, -H @file, cat FILE) from: the folder of the file the command
+	// came in. Names resolve in it and nothing outside it is read:
+	// absolute paths outside it, ".." and symbolic links leading out are
+	// refused. Empty refuses every file reference.
 	Dir string
+	// MaxBody caps, in bytes, each imported body (a longer one is stored
+	// cut and marked truncated, as capture does) and the bytes one curl
+	// command reads from files (more is an error, and the rest of the
+	// file is never read). 0: bodies are not cut, and files are capped at
+	// DefaultMaxFileRead.
+	MaxBody int64
+	// OnFile, if set, is told about each file a curl command read.
+	OnFile func(FileRead)
 	// Now stamps requests whose source carries no time (curl, raw HTTP
 	// without a marker); nil means time.Now.
 	Now func() time.Time
@@ -51,15 +61,42 @@ func Import(data []byte) (*ImportResult, error) { return ImportOptions{}.Import(
 // Import detects the format of data and reads the requests in it.
 func (o ImportOptions) Import(data []byte) (*ImportResult, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var res *ImportResult
+	var err error
 	switch detect(data) {
 	case FormatHAR:
-		return o.importHAR(data)
+		res, err = o.importHAR(data)
 	case FormatRaw:
-		return o.importRaw(data)
+		res, err = o.importRaw(data)
 	case FormatCurl:
-		return o.importCurl(string(data))
+		res, err = o.importCurl(string(data))
+	default:
+		return nil, ErrUnsupported
 	}
-	return nil, ErrUnsupported
+	if err != nil {
+		return nil, err
+	}
+	o.capBodies(res)
+	return res, nil
+}
+
+// capBodies cuts each body longer than MaxBody, keeping its original size
+// and marking it truncated, the way capture stores a long body.
+func (o ImportOptions) capBodies(res *ImportResult) {
+	if o.MaxBody <= 0 {
+		return
+	}
+	for i, rec := range res.Records {
+		if int64(len(rec.Body)) <= o.MaxBody {
+			continue
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("request %d: its body of %d bytes was stored cut to the first %d (the body limit)",
+			i+1, len(rec.Body), o.MaxBody))
+		rec.OriginalSize = max(rec.OriginalSize, int64(len(rec.Body)))
+		rec.Body = bytes.Clone(rec.Body[:o.MaxBody]) // let the long one go
+		rec.Truncated = true
+		finish(rec)
+	}
 }
 
 // requestLine matches the first line of a raw HTTP request, with or
@@ -105,28 +142,6 @@ func (o ImportOptions) now() time.Time {
 		return o.Now().UTC()
 	}
 	return time.Now().UTC()
-}
-
-// maxFile bounds a file an import reads for a curl @file argument.
-const maxFile = 1 << 30
-
-// readFile reads a file a curl command names. Only regular files: a
-// pasted command naming /dev/zero or a FIFO must not hang the import.
-func (o ImportOptions) readFile(name string) ([]byte, error) {
-	if o.Dir != "" && !filepath.IsAbs(name) {
-		name = filepath.Join(o.Dir, name)
-	}
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	if fi.Size() > maxFile {
-		return nil, fmt.Errorf("%s is larger than 1 GiB", name)
-	}
-	return os.ReadFile(name)
 }
 
 // urlParts splits a URL into host, path and query exactly as written:
