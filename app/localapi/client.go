@@ -32,12 +32,29 @@ type Client struct {
 var ErrUnreachable = errors.New("no running Hookscope answered")
 
 // Dial connects to the socket of the database at dbPath and checks that
-// something answers there.
+// something answers there. The socket must be this user's own and private,
+// and the process serving it must run as this user, checked on every
+// connection before anything is sent; otherwise the error matches
+// ErrUntrusted and says what to do.
 func Dial(dbPath string) (*Client, error) {
 	sock := SocketPath(dbPath)
+	if err := checkSocketFile(sock); err != nil {
+		return nil, err
+	}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		if err := checkSocketFile(sock); err != nil {
+			return nil, err
+		}
 		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
+		conn, err := d.DialContext(ctx, "unix", sock)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPeer(conn, sock); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return conn, nil
 	}}
 	c := &Client{http: &http.Client{Transport: tr}, base: "http://hookscope", where: sock}
 	if err := c.ping(); err != nil {
@@ -60,6 +77,10 @@ func (c *Client) ping() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	resp, err := c.do(ctx, "GET", "/v1/ping", nil)
+	var refused untrustedError
+	if errors.As(err, &refused) {
+		return refused
+	}
 	if err != nil {
 		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.where, err)
 	}

@@ -5,15 +5,11 @@ package localapi
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -90,10 +86,12 @@ func listenUnix(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("serve the local API on %s: %w", path, err)
 	}
 	ln.(*net.UnixListener).SetUnlinkOnClose(true)
-	return ln, nil
+	return sameUserListener{Listener: ln, uid: os.Geteuid()}, nil
 }
 
-// removeStale deletes a socket nobody answers on (left by a crash).
+// removeStale deletes a socket of ours nobody answers on (left by a
+// crash). Anything else at the path is refused: in a shared folder another
+// user may have planted it.
 func removeStale(path string) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -104,6 +102,10 @@ func removeStale(path string) error {
 	}
 	if fi.Mode()&os.ModeSocket == 0 {
 		return fmt.Errorf("%s exists and is not a Hookscope socket: move it aside", path)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		// Not dialed: whoever serves it would see us as a client.
+		return checkPrivate("API socket", path, fi)
 	}
 	conn, err := net.DialTimeout("unix", path, 500*time.Millisecond)
 	if err == nil {
@@ -130,35 +132,6 @@ func (s *Server) startTCP(addr string) error {
 	s.tcp = &http.Server{Handler: s.requireToken(s.routes(true)), ReadHeaderTimeout: 10 * time.Second}
 	s.serve(s.tcp, ln)
 	return nil
-}
-
-// loadOrCreateToken keeps one token per database so scripts can read it.
-func loadOrCreateToken(path string) (string, error) {
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return "", err
-	}
-	token := hex.EncodeToString(buf)
-	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write the API token %s: %w", path, err)
-	}
-	return token, nil
-}
-
-func (s *Server) requireToken(next http.Handler) http.Handler {
-	want := []byte("Bearer " + s.token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hookscope"`)
-			writeError(w, http.StatusUnauthorized, "a bearer token is required (see the .token file beside the database)")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // TCPAddr is the bound TCP address, "" when TCP is off.
