@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"dev.hookscope/app"
 	"dev.hookscope/app/exchange"
+	"dev.hookscope/capture"
 	"dev.hookscope/storage"
 )
 
@@ -20,7 +22,8 @@ const (
 	exportSynopsis = "export [--db PATH] --format har|curl|raw [--include-secrets] [ID...]\n" +
 		"                                                     to stdout; no IDs: all, oldest first; secret headers\n" +
 		"                                                     and query values read \"[redacted by hookscope]\" unless --include-secrets"
-	importSynopsis = "import FILE [--db PATH]                          HAR, raw HTTP or curl (- reads stdin)"
+	importSynopsis = "import FILE [--db PATH] [--max-body SIZE]          HAR, raw HTTP or curl (- reads stdin); a curl command\n" +
+		"                                                     reads @files only from FILE's folder, within --max-body (default 10MiB)"
 )
 
 // exportPage is how many summaries export reads at a time: a big store
@@ -143,6 +146,8 @@ func encodeAll(st Backend, enc exchange.Encoder) error {
 func runImport(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	db := storeFlags(fs)
+	maxBody := ByteSize(capture.DefaultMaxBody)
+	fs.Var(&maxBody, "max-body", "bytes of each body to store, and of the files one curl command may read")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return ExitError, err
@@ -154,7 +159,12 @@ func runImport(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	res, err := exchange.Import(data)
+	res, err := importOptions(env, rest[0], int64(maxBody)).Import(data)
+	var refused *exchange.FileRefusedError
+	if errors.As(err, &refused) && rest[0] == "-" {
+		return ExitError, fmt.Errorf("the curl command on stdin reads the file %q, and a command from stdin has no folder to read files from: "+
+			"save the command in the folder of the file and import it with hookscope import FILE", refused.Name)
+	}
 	if err != nil {
 		return ExitError, fmt.Errorf("%s: %w", rest[0], err)
 	}
@@ -172,6 +182,22 @@ func runImport(env Env, args []string) (int, error) {
 	}
 	fmt.Fprintln(env.Stdout, importedLine(len(res.Records), first, last, res.Format))
 	return ExitOK, nil
+}
+
+// importOptions lets a curl command in the file name read files in the
+// file's own folder, and nowhere else: the folder is where the command's
+// author keeps its bodies, and a command from stdin, or from someone else,
+// must not reach the rest of the disk. Each file read is noted on stderr.
+func importOptions(env Env, name string, maxBody int64) exchange.ImportOptions {
+	o := exchange.ImportOptions{MaxBody: maxBody}
+	if name == "-" {
+		return o
+	}
+	o.Dir = filepath.Dir(name)
+	o.OnFile = func(f exchange.FileRead) {
+		fmt.Fprintf(env.Stderr, "hookscope import: read %s from %s (%d bytes)\n", f.Use, f.Path, f.Size)
+	}
+	return o
 }
 
 func readInput(name string) ([]byte, error) {

@@ -508,7 +508,16 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "read the file: "+err.Error())
 		return
 	}
+	// The zero options read no file a curl command names: the caller may
+	// be another user's process or a web page's request to the TCP API,
+	// and the server's files (its token, its database, /etc) are not theirs.
 	res, err := exchange.ImportOptions{}.Import(data)
+	var refused *exchange.FileRefusedError
+	if errors.As(err, &refused) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("the curl command reads the file %q; an import through the API cannot read files: "+
+			"import it with `hookscope import FILE` on the machine that has them, or paste the content", refused.Name))
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
