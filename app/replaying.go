@@ -10,7 +10,6 @@ import (
 
 	"dev.hookscope/app/replay"
 	"dev.hookscope/app/sender"
-	"dev.hookscope/app/signature"
 	"dev.hookscope/storage"
 )
 
@@ -42,36 +41,20 @@ func PrepareReplay(rec *storage.Record, spec ReplaySpec, secretFor func(string) 
 	if !spec.Resign {
 		return req, body, "", nil
 	}
-	scheme, opt, err := resignSettings(rec.Path, spec, secretFor)
+	key, err := ResolveSigningKey(rec.Path, spec.Scheme, spec.Secret, rec.Header, secretFor)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if err := replay.Resign(req, body, scheme, opt); err != nil {
+	// The URL a saved rule names is where the sender signed, not where the
+	// replay goes: URL-signing schemes sign the target's URL.
+	key.Options.URL, key.Options.Tolerance = "", 0
+	if err := replay.Resign(req, body, key.Scheme, key.Options); err != nil {
 		return nil, nil, "", err
 	}
-	return req, body, scheme, nil
-}
-
-// resignSettings fills what spec leaves out from the rule saved for the
-// path, as verify does.
-func resignSettings(path string, spec ReplaySpec, secretFor func(string) (SecretRule, bool)) (string, signature.Options, error) {
-	scheme, secret := spec.Scheme, spec.Secret
-	if scheme == "" || secret == "" {
-		rule, ok := secretFor(path)
-		if !ok && secret == "" {
-			return "", signature.Options{}, fmt.Errorf("%w: enter one or save one for %s", ErrNoSecret, path)
-		}
-		if secret == "" {
-			secret = rule.Secret
-		}
-		if scheme == "" {
-			scheme = rule.Scheme
-		}
+	if key.Saved && revealsSecret(req.Header, key.Options.Secret) {
+		return nil, nil, "", fmt.Errorf("%s puts its secret in a header as it is, and a saved secret is never sent in clear: give the secret explicitly to re-sign", key.Scheme)
 	}
-	if scheme == "" {
-		scheme = "auto"
-	}
-	return scheme, signature.Options{Secret: secret}, nil
+	return req, body, key.Scheme, nil
 }
 
 // HistoryEntry is what the replay history keeps of one exchange.

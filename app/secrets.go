@@ -1,8 +1,10 @@
 package app
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -97,4 +99,73 @@ func SavedSecretFor(st *storage.Store, path string) (SecretRule, bool) {
 		return SecretRule{}, false
 	}
 	return book.match(path)
+}
+
+// SigningKey is the scheme and options a verify or a re-sign uses, and
+// whether the secret came from the saved rules rather than the caller.
+type SigningKey struct {
+	Scheme  string
+	Options signature.Options
+	Saved   bool
+}
+
+// ResolveSigningKey is the one place that decides which secret signs or
+// verifies a request under path. A secret the caller gives goes with the
+// scheme they name (else the saved rule's, else auto). Without one, the secret saved for the
+// path is used, and only with the scheme it was saved for: a GitHub HMAC
+// key must never be sent as a GitLab token, nor compute another scheme's
+// signature for whoever asks.
+func ResolveSigningKey(path, scheme, secret string, h http.Header, secretFor func(string) (SecretRule, bool)) (SigningKey, error) {
+	rule, ok := secretFor(path)
+	if secret != "" {
+		// The caller's own secret; the saved rule only names the scheme
+		// when they do not.
+		if scheme == "" && ok {
+			scheme = rule.Scheme
+		}
+		if scheme == "" {
+			scheme = "auto"
+		}
+		return SigningKey{Scheme: scheme, Options: signature.Options{Secret: secret}}, nil
+	}
+	if !ok {
+		return SigningKey{}, fmt.Errorf("%w: enter one or save one for %s", ErrNoSecret, path)
+	}
+	if scheme != "" && canonicalScheme(scheme, h) != canonicalScheme(rule.Scheme, h) {
+		return SigningKey{}, fmt.Errorf("the secret saved for %s is a %s secret and is only used with %s; give the %s secret explicitly", rule.Prefix, rule.Scheme, rule.Scheme, scheme)
+	}
+	return SigningKey{Scheme: rule.Scheme, Options: rule.Options(), Saved: true}, nil
+}
+
+// canonicalScheme resolves aliases and "auto" (from the headers) to the
+// registry's name; an unknown name stays as it is.
+func canonicalScheme(name string, h http.Header) string {
+	if name == "auto" {
+		detected, _ := signature.Detect(h)
+		return detected
+	}
+	if s, err := signature.Lookup(name); err == nil {
+		return s.Name()
+	}
+	return name
+}
+
+// revealsSecret reports whether any header value carries secret as it is
+// (or base64-encoded, as Basic auth does): token-style schemes put the
+// secret itself in a header, which a saved secret must never be.
+func revealsSecret(h http.Header, secret string) bool {
+	if secret == "" {
+		return false
+	}
+	forms := []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret))}
+	for _, values := range h {
+		for _, v := range values {
+			for _, f := range forms {
+				if strings.Contains(v, f) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -49,25 +50,17 @@ func runVerify(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	if *secret == "" || *scheme == "" {
-		rule, ok := st.SecretFor(rec.Path)
-		if !ok && *secret == "" {
-			return ExitError, usagef("no --secret given and none saved for %s", rec.Path)
-		}
-		if *secret == "" {
-			*secret = rule.Secret
-			if opt.URL == "" {
-				opt.URL = rule.URL
-			}
-		}
-		if *scheme == "" {
-			*scheme = rule.Scheme
-		}
+	key, err := app.ResolveSigningKey(rec.Path, *scheme, *secret, rec.Header, st.SecretFor)
+	if errors.Is(err, app.ErrNoSecret) {
+		return ExitError, usagef("no --secret given and none saved for %s", rec.Path)
 	}
-	if *scheme == "" {
-		*scheme = "auto"
+	if err != nil {
+		return ExitError, usagef("%v", err)
 	}
-	opt.Secret = *secret
+	*scheme, opt.Secret = key.Scheme, key.Options.Secret
+	if key.Saved && opt.URL == "" {
+		opt.URL = key.Options.URL
+	}
 	res, err := app.VerifyRecord(rec, *scheme, opt)
 	if err != nil {
 		return ExitError, usagef("%v", err)

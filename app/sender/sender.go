@@ -77,6 +77,9 @@ type Response struct {
 // Accept-Encoding of its own, so a replay carries exactly what was captured.
 func Send(ctx context.Context, req *http.Request, opt Options) (*Response, error) {
 	opt = opt.withDefaults()
+	// Started before the deadline is set, so a timed-out exchange never
+	// reports less time than its timeout.
+	rec := newRecorder()
 	if opt.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
@@ -88,7 +91,6 @@ func Send(ctx context.Context, req *http.Request, opt Options) (*Response, error
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, CheckRedirect: redirectPolicy(opt)}
 
-	rec := newRecorder()
 	out := prepare(req.Clone(rec.attach(ctx)))
 	resp, err := client.Do(out)
 	if err != nil {
