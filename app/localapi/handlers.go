@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"dev.hookscope/app"
@@ -23,14 +24,14 @@ const maxWait = 10 * time.Minute
 
 func (s *Server) routes(overTCP bool) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/ping", s.ping)
+	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) { s.ping(w, r, overTCP) })
 	mux.HandleFunc("GET /v1/requests", s.list)
 	mux.HandleFunc("POST /v1/requests", s.add)
 	mux.HandleFunc("GET /v1/requests/{id}", s.get)
 	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
-	mux.HandleFunc("POST /v1/requests/{id}/verify", s.verify)
+	mux.HandleFunc("POST /v1/requests/{id}/verify", func(w http.ResponseWriter, r *http.Request) { s.verify(w, r, overTCP) })
 	mux.HandleFunc("POST /v1/replays", s.addReplay)
-	mux.HandleFunc("POST /v1/requests/{id}/replay", s.replayRequest)
+	mux.HandleFunc("POST /v1/requests/{id}/replay", func(w http.ResponseWriter, r *http.Request) { s.replayRequest(w, r, overTCP) })
 	mux.HandleFunc("GET /v1/export", s.export)
 	mux.HandleFunc("POST /v1/import", s.importFile)
 	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
@@ -80,8 +81,14 @@ func pathID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 	return id, true
 }
 
-func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "db": s.core.DBPath(), "listening": s.core.ListenerURL()})
+// ping names the database only on the socket: a TCP client may be on
+// another machine, and the path tells it about this one.
+func (s *Server) ping(w http.ResponseWriter, r *http.Request, overTCP bool) {
+	answer := map[string]any{"ok": true, "listening": s.core.ListenerURL()}
+	if !overTCP {
+		answer["db"] = s.core.DBPath()
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // filterFromQuery reads method, path, header (repeated), json_path, since.
@@ -205,7 +212,9 @@ func (s *Server) add(w http.ResponseWriter, r *http.Request) {
 }
 
 // VerifyJSON is the body of POST /v1/requests/{id}/verify. Without a
-// secret the one saved for the request's path is used.
+// secret the one saved for the request's path is used; over TCP the answer
+// then leaves out expected and signed_payload, so that holding the TCP
+// token does not let anyone sign a body of their choosing with it.
 type VerifyJSON struct {
 	Scheme    string `json:"scheme"`
 	Secret    string `json:"secret,omitempty"`
@@ -213,7 +222,7 @@ type VerifyJSON struct {
 	URL       string `json:"url,omitempty"`
 }
 
-func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
@@ -253,6 +262,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	if overTCP && in.Secret == "" {
+		res.Expected, res.SignedPayload = "", ""
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -370,6 +382,24 @@ func (s *Server) addReplay(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body is not a replay record: "+err.Error())
 		return
 	}
+	var missing []string
+	if in.SourceID == 0 {
+		missing = append(missing, `"source_id"`)
+	}
+	if strings.TrimSpace(in.Target) == "" {
+		missing = append(missing, `"target"`)
+	}
+	if strings.TrimSpace(in.Method) == "" {
+		missing = append(missing, `"method"`)
+	}
+	if len(missing) > 0 {
+		writeError(w, http.StatusBadRequest, "a replay record needs the replayed request's ID, the target and the method: "+strings.Join(missing, ", ")+" missing")
+		return
+	}
+	if _, err := s.core.Summary(in.SourceID); err != nil {
+		storeError(w, err)
+		return
+	}
 	id, err := s.core.AppendReplay(in)
 	if err != nil {
 		storeError(w, err)
@@ -434,8 +464,11 @@ func (in ReplayJSON) spec() (app.ReplaySpec, error) {
 }
 
 // replayRequest sends a capture again from the running instance; the
-// answer has `replay --json`'s fields. No answer from the target is 502.
-func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request) {
+// answer has `replay --json`'s fields. No answer from the target is 502; a
+// replay that cannot be built (no or bad target, no secret) is 400. Over
+// TCP, re-signing needs the caller's own secret: a saved one would sign
+// whatever the caller sends to wherever it likes.
+func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, overTCP bool) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
@@ -445,13 +478,30 @@ func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body is not a replay request: "+err.Error())
 		return
 	}
+	if strings.TrimSpace(in.To) == "" {
+		writeError(w, http.StatusBadRequest, `replay needs a target URL in "to"`)
+		return
+	}
+	if overTCP && in.Resign && in.Secret == "" {
+		writeError(w, http.StatusForbidden, `over TCP, re-signing needs your secret in "secret": saved secrets are used only through the socket`)
+		return
+	}
 	spec, err := in.spec()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if _, err := s.core.Summary(id); err != nil {
+		storeError(w, err)
+		return
+	}
 	entry, err := s.core.Replay(r.Context(), id, spec)
 	if err != nil && entry.ID == 0 {
+		if entry.Target == "" && !errors.Is(err, storage.ErrNotFound) {
+			// Nothing was sent: the replay could not be built.
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		storeError(w, err)
 		return
 	}

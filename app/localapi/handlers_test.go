@@ -1,0 +1,215 @@
+package localapi
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"dev.hookscope/app"
+	"dev.hookscope/app/signature"
+)
+
+func TestReplayWithoutATargetIs400(t *testing.T) {
+	core, srv := startAPI(t, Options{})
+	id := addRequest(t, core, "POST", "/hooks/a", nil, []byte("a"))
+	c := socketAPI(t, srv)
+	for _, body := range []string{`{}`, `null`, `{"to":"  "}`, `{"method":"PUT"}`} {
+		code, out := c.send(t, "POST", "/v1/requests/1/replay", body)
+		if code != http.StatusBadRequest || errorOf(t, out) != `replay needs a target URL in "to"` {
+			t.Errorf("replay %s: %d %s", body, code, out)
+		}
+	}
+	code, out := c.send(t, "POST", "/v1/requests/1/replay", `{"to":"ftp://example.test"}`)
+	if code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), "must be an http:// or https:// URL") {
+		t.Errorf("bad target: %d %s", code, out)
+	}
+	code, out = c.send(t, "POST", "/v1/requests/99/replay", `{"to":"http://127.0.0.1:1"}`)
+	if code != http.StatusNotFound {
+		t.Errorf("unknown request: %d %s", code, out)
+	}
+	// Re-signing with no secret given or saved is the caller's to fix.
+	code, out = c.send(t, "POST", "/v1/requests/1/replay", `{"to":"http://127.0.0.1:1","resign":true}`)
+	if code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), "re-signing needs a secret") {
+		t.Errorf("resign without a secret: %d %s", code, out)
+	}
+	if list, err := core.Replays(id); err != nil || len(list) != 0 {
+		t.Fatalf("refused replays were kept: %+v %v", list, err)
+	}
+}
+
+func TestAddReplayRefusesIncompleteRecords(t *testing.T) {
+	core, srv := startAPI(t, Options{})
+	id := addRequest(t, core, "POST", "/hooks/a", nil, []byte("a"))
+	c := socketAPI(t, srv)
+	for body, missing := range map[string]string{
+		`null`:            `"source_id", "target", "method" missing`,
+		`{}`:              `"source_id", "target", "method" missing`,
+		`{"source_id":1}`: `"target", "method" missing`,
+		`{"source_id":1,"target":"http://x.test/"}`:             `"method" missing`,
+		`{"target":"http://x.test/","method":"POST"}`:           `"source_id" missing`,
+		`{"source_id":1,"target":" ","method":"POST"}`:          `"target" missing`,
+		`{"source_id":1,"target":"http://x.test/","method":""}`: `"method" missing`,
+	} {
+		code, out := c.send(t, "POST", "/v1/replays", body)
+		want := "a replay record needs the replayed request's ID, the target and the method: " + missing
+		if code != http.StatusBadRequest || errorOf(t, out) != want {
+			t.Errorf("%s: %d %s, want 400 %q", body, code, out, want)
+		}
+	}
+	code, out := c.send(t, "POST", "/v1/replays", `{"source_id":99,"target":"http://x.test/","method":"POST"}`)
+	if code != http.StatusNotFound {
+		t.Errorf("replay of an unknown request: %d %s", code, out)
+	}
+	code, out = c.send(t, "POST", "/v1/replays", `{"source_id":1,"target":"http://x.test/","method":"POST","status":204}`)
+	if code != http.StatusOK {
+		t.Fatalf("a whole record: %d %s", code, out)
+	}
+	list, err := core.Replays(id)
+	if err != nil || len(list) != 1 || list[0].Target != "http://x.test/" || list[0].Status != 204 {
+		t.Fatalf("kept: %+v %v", list, err)
+	}
+}
+
+func TestTCPAcceptsTheBearerSchemeInAnyCase(t *testing.T) {
+	_, srv := startAPI(t, Options{TCPAddr: "127.0.0.1:0"})
+	c := tcpAPI(t, srv)
+	tok := srv.token
+	for auth, want := range map[string]int{
+		"Bearer " + tok:        http.StatusOK,
+		"bearer " + tok:        http.StatusOK,
+		"BEARER " + tok:        http.StatusOK,
+		"bEaReR " + tok:        http.StatusOK,
+		"Bearer   " + tok:      http.StatusOK, // 1*SP
+		"Bearer " + tok + "x":  http.StatusUnauthorized,
+		"bearer " + tok[:63]:   http.StatusUnauthorized,
+		"Bearer":               http.StatusUnauthorized,
+		"Bearer ":              http.StatusUnauthorized,
+		"Bearer" + tok:         http.StatusUnauthorized,
+		"Basic " + tok:         http.StatusUnauthorized,
+		"Bearers " + tok:       http.StatusUnauthorized,
+		tok:                    http.StatusUnauthorized,
+		" Bearer " + tok + " ": http.StatusOK, // Go trims header values
+	} {
+		code, out := c.send(t, "GET", "/v1/requests", "", auth)
+		if code != want {
+			t.Errorf("Authorization %q: %d %s, want %d", strings.Replace(auth, tok, "<token>", 1), code, out, want)
+		}
+		if code == http.StatusUnauthorized && !strings.Contains(errorOf(t, out), "bearer token is required") {
+			t.Errorf("401 without its sentence: %s", out)
+		}
+	}
+}
+
+func TestPingNamesTheDatabaseOnlyOnTheSocket(t *testing.T) {
+	core, srv := startAPI(t, Options{TCPAddr: "127.0.0.1:0"})
+	var onSocket, overTCP map[string]any
+	code, out := socketAPI(t, srv).send(t, "GET", "/v1/ping", "")
+	if code != 200 || json.Unmarshal(out, &onSocket) != nil || onSocket["db"] != core.DBPath() || onSocket["ok"] != true {
+		t.Fatalf("socket ping: %d %s", code, out)
+	}
+	code, out = tcpAPI(t, srv).send(t, "GET", "/v1/ping", "")
+	if code != 200 || json.Unmarshal(out, &overTCP) != nil || overTCP["ok"] != true {
+		t.Fatalf("TCP ping: %d %s", code, out)
+	}
+	if _, ok := overTCP["db"]; ok || strings.Contains(string(out), core.DBPath()) {
+		t.Fatalf("TCP ping names the database: %s", out)
+	}
+}
+
+// TestVerifyOverTCPIsNoSigningOracle: with the TCP token one can store a
+// request with any body; verify must not then answer the signature the
+// saved secret gives that body.
+func TestVerifyOverTCPIsNoSigningOracle(t *testing.T) {
+	core, srv := startAPI(t, Options{TCPAddr: "127.0.0.1:0"})
+	const saved = "whsec_c2F2ZWQtc2VjcmV0LWZvci10ZXN0cw=="
+	if err := core.SaveSecret(app.SecretRule{Prefix: "/hooks/stripe", Scheme: "stripe", Secret: saved}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"type":"invoice.paid","amount":1000000}`)
+	hdr, err := signature.Sign("stripe", signature.Request{Body: body, Header: http.Header{}}, signature.Options{Secret: "whsec_b3RoZXI="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr.Set("Content-Type", "application/json")
+	addRequest(t, core, "POST", "/hooks/stripe", hdr, body)
+
+	verify := func(c apiClient, in string) signature.Result {
+		t.Helper()
+		code, out := c.send(t, "POST", "/v1/requests/1/verify", in)
+		var res signature.Result
+		if code != 200 || json.Unmarshal(out, &res) != nil {
+			t.Fatalf("verify %s: %d %s", in, code, out)
+		}
+		return res
+	}
+	tcp, sock := tcpAPI(t, srv), socketAPI(t, srv)
+	// The saved secret, over TCP: the verdict but nothing computed with it.
+	for _, in := range []string{`{}`, `{"scheme":"stripe"}`, `{"scheme":"stripe","tolerance":"0s"}`} {
+		res := verify(tcp, in)
+		if res.Valid || res.Scheme != "stripe" || res.Received == "" {
+			t.Fatalf("TCP verify %s with the saved secret: %+v", in, res)
+		}
+		if res.Expected != "" || res.SignedPayload != "" {
+			t.Fatalf("TCP verify %s answered values made with the saved secret: expected %q, signed_payload %q", in, res.Expected, res.SignedPayload)
+		}
+	}
+	// The caller's own secret, over TCP: everything, as before.
+	res := verify(tcp, `{"scheme":"stripe","secret":"whsec_b3RoZXI=","tolerance":"0s"}`)
+	if !res.Valid || res.Expected == "" || !strings.Contains(res.SignedPayload, `"amount":1000000`) {
+		t.Fatalf("TCP verify with the caller's secret: %+v", res)
+	}
+	// The socket is the owner's: the saved secret's values are answered.
+	res = verify(sock, `{}`)
+	if res.Valid || res.Expected == "" || res.Expected == res.Received || res.SignedPayload == "" {
+		t.Fatalf("socket verify with the saved secret: %+v", res)
+	}
+}
+
+// TestReplayOverTCPWillNotResignWithASavedSecret: otherwise a replay of a
+// request with a body of one's choosing, re-signed and sent to one's own
+// server, would hand over the signature.
+func TestReplayOverTCPWillNotResignWithASavedSecret(t *testing.T) {
+	core, srv := startAPI(t, Options{TCPAddr: "127.0.0.1:0"})
+	if err := core.SaveSecret(app.SecretRule{Prefix: "/hooks/github", Scheme: "github", Secret: "saved-github-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	addRequest(t, core, "POST", "/hooks/github", http.Header{"Content-Type": {"application/json"}}, []byte(`{"action":"opened"}`))
+	var hits atomic.Int32
+	var lastSig atomic.Value
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		lastSig.Store(r.Header.Get("X-Hub-Signature-256"))
+		hits.Add(1)
+	}))
+	defer target.Close()
+
+	tcp := tcpAPI(t, srv)
+	code, out := tcp.send(t, "POST", "/v1/requests/1/replay", `{"to":"`+target.URL+`","resign":true}`)
+	if code != http.StatusForbidden || errorOf(t, out) != `over TCP, re-signing needs your secret in "secret": saved secrets are used only through the socket` {
+		t.Fatalf("TCP resign with the saved secret: %d %s", code, out)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the refused replay was sent")
+	}
+	code, out = tcp.send(t, "POST", "/v1/requests/1/replay", `{"to":"`+target.URL+`","resign":true,"secret":"callers-own"}`)
+	if code != 200 || hits.Load() != 1 {
+		t.Fatalf("TCP resign with the caller's secret: %d %s", code, out)
+	}
+	withOwn := lastSig.Load().(string)
+	code, out = socketAPI(t, srv).send(t, "POST", "/v1/requests/1/replay", `{"to":"`+target.URL+`","resign":true}`)
+	if code != 200 || hits.Load() != 2 {
+		t.Fatalf("socket resign with the saved secret: %d %s", code, out)
+	}
+	if withSaved := lastSig.Load().(string); withSaved == "" || withSaved == withOwn {
+		t.Fatalf("signatures: saved %q, caller's %q", withSaved, withOwn)
+	}
+	// A plain replay over TCP is still fine.
+	code, out = tcp.send(t, "POST", "/v1/requests/1/replay", `{"to":"`+target.URL+`"}`)
+	if code != 200 || hits.Load() != 3 {
+		t.Fatalf("TCP replay: %d %s", code, out)
+	}
+}
