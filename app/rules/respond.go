@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -115,10 +116,16 @@ func (s *State) Decide(r *Rule) (Outcome, string) {
 	return OutcomeAnswer, ""
 }
 
-// Respond decides and renders r's answer to one delivery. t is r's parsed
-// body template (nil: parsed here). A template that fails at render time
-// answers 500 with the error, so the sender's log says what went wrong.
+// Respond is RespondContext with no request to follow.
 func (s *State) Respond(r *Rule, t *template.Template, d Data) Response {
+	return s.RespondContext(context.Background(), r, t, d)
+}
+
+// RespondContext decides and renders r's answer to one delivery. t is r's
+// parsed body template (nil: parsed here). A template that fails at render
+// time, runs too long or outlives ctx (the sender left) answers 500 with
+// the reason, so the sender's log says what went wrong.
+func (s *State) RespondContext(ctx context.Context, r *Rule, t *template.Template, d Data) Response {
 	out := Response{Rule: r.Name, Delay: r.Delay}
 	out.Outcome, out.Note = s.Decide(r)
 	switch out.Outcome {
@@ -141,7 +148,7 @@ func (s *State) Respond(r *Rule, t *template.Template, d Data) Response {
 		t, err = Parse(r.BodyTemplate)
 	}
 	if err == nil {
-		out.Body, err = Render(t, d)
+		out.Body, err = RenderContext(ctx, t, d)
 	}
 	if err != nil {
 		out.Status = http.StatusInternalServerError

@@ -162,7 +162,13 @@ func TestTemplateErrorsAtRenderAnswer500(t *testing.T) {
 		!strings.Contains(resp.Note, "the body template failed") || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Fatalf("%+v %q", resp, resp.Body)
 	}
-	big := Rule{Name: "big", PathPattern: "*", BodyTemplate: `{{range 20000000}}xxxxxxxxxx{{end}}`}
+	// 100 kB an iteration reach the cap long before the step bound, which
+	// stops a loop of small writes first; the time bound is lifted, as a
+	// race-detector build on a slow machine takes more than 1 s to fill
+	// 10 MiB.
+	defer func(d time.Duration) { maxTime = d }(maxTime)
+	maxTime = time.Minute
+	big := Rule{Name: "big", PathPattern: "*", BodyTemplate: `{{range 20000000}}` + strings.Repeat("x", 100_000) + `{{end}}`}
 	if resp := s.Respond(&big, nil, testData()); resp.Status != 500 || !strings.Contains(resp.Note, "larger than 10 MiB") {
 		t.Fatalf("%+v", resp)
 	}

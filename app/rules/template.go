@@ -2,12 +2,14 @@ package rules
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -16,6 +18,16 @@ import (
 // MaxRenderedBody bounds a template's output: `{{range 1000000000}}` must
 // not fill the memory of the process that is capturing.
 const MaxRenderedBody = 10 << 20
+
+// Bounds on one rendering, so `{{range 1000000000000}}{{end}}` (which
+// writes nothing) or a template that calls itself cannot keep a core busy
+// after the sender has given up, nor hold up a shutdown.
+const (
+	// MaxRenderTime is how long one body template may run.
+	MaxRenderTime = time.Second
+	// MaxRenderSteps bounds loop iterations plus template calls.
+	MaxRenderSteps = 1_000_000
+)
 
 // Request is what a template may read of the captured request.
 type Request struct {
@@ -69,21 +81,111 @@ func (d *Data) JSONRaw(path string) string { return gjson.GetBytes(d.req.Body, p
 // Body is the stored body as text.
 func (d *Data) Body() string { return string(d.req.Body) }
 
+// stepFunc is the function Parse calls at the start of every loop
+// iteration and every template; Render binds it to the rendering's budget.
+// The name is one nobody writes by chance.
+const stepFunc = "_hookscope_step"
+
 var funcs = template.FuncMap{
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
 	},
+	// Replaced by Render; a template executed some other way has no bound,
+	// so it refuses to run rather than run unbounded.
+	stepFunc: func() (string, error) {
+		return "", errors.New("the body template must be run by rules.Render")
+	},
 }
 
 // Parse compiles a body template; its error is the one shown when a rule
-// is saved.
+// is saved. Every range body and every template (so also recursion through
+// {{template}}) starts with a call to the step function, which is how
+// Render bounds the work.
 func Parse(body string) (*template.Template, error) {
 	t, err := template.New("body").Funcs(funcs).Parse(body)
 	if err != nil {
 		return nil, errors.New(trimTemplateError(err.Error()))
 	}
+	for _, sub := range t.Templates() {
+		if sub.Tree != nil && sub.Tree.Root != nil {
+			instrument(sub.Tree.Root)
+			sub.Tree.Root.Nodes = append([]parse.Node{stepNode(sub.Tree.Root.Pos)}, sub.Tree.Root.Nodes...)
+		}
+	}
 	return t, nil
+}
+
+// instrument puts a step at the start of every range body (and its else,
+// which costs nothing and keeps the walk simple) under n.
+func instrument(n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			instrument(c)
+		}
+	case *parse.IfNode:
+		instrument(n.List)
+		instrument(n.ElseList)
+	case *parse.WithNode:
+		instrument(n.List)
+		instrument(n.ElseList)
+	case *parse.RangeNode:
+		instrument(n.List)
+		instrument(n.ElseList)
+		for _, l := range []*parse.ListNode{n.List, n.ElseList} {
+			if l != nil {
+				l.Nodes = append([]parse.Node{stepNode(n.Pos)}, l.Nodes...)
+			}
+		}
+	}
+}
+
+// stepNode is {{_hookscope_step}}: it prints "" or stops the execution.
+func stepNode(pos parse.Pos) parse.Node {
+	cmd := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{parse.NewIdentifier(stepFunc).SetPos(pos)}}
+	return &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Pipe: &parse.PipeNode{NodeType: parse.NodePipe, Pos: pos, Cmds: []*parse.CommandNode{cmd}}}
+}
+
+// stopError is why a rendering was stopped; it is the whole message.
+type stopError struct{ msg string }
+
+func (e *stopError) Error() string { return e.msg }
+
+// budget is one rendering's allowance of steps and time.
+type budget struct {
+	ctx      context.Context
+	deadline time.Time
+	steps    int
+}
+
+// ctxEvery is how many steps pass between looks at the context: a
+// template that finishes within them is answered even to a sender that
+// half-closed its connection (which net/http reports as gone).
+const ctxEvery = 1024
+
+// maxSteps and maxTime are MaxRenderSteps and MaxRenderTime; tests
+// change them.
+var (
+	maxSteps = MaxRenderSteps
+	maxTime  = MaxRenderTime
+)
+
+func (b *budget) step() (string, error) {
+	b.steps++
+	if b.steps > maxSteps {
+		return "", &stopError{fmt.Sprintf("the body template took more than %d steps (loop iterations and template calls); make it loop less", maxSteps)}
+	}
+	if time.Now().After(b.deadline) {
+		return "", &stopError{"the body template ran longer than " + maxTime.String() + "; make it do less work"}
+	}
+	if b.steps%ctxEvery == 0 && b.ctx.Err() != nil {
+		return "", &stopError{"the sender went away before the body template finished"}
+	}
+	return "", nil
 }
 
 // trimTemplateError drops text/template's "template: body:" prefix, which
@@ -96,12 +198,31 @@ func trimTemplateError(s string) string {
 	return s
 }
 
-// Render runs t over d. Its error (a missing function argument, output
-// past MaxRenderedBody) becomes a 500 answer that says it.
+// Render runs t (from Parse) over d with no request to follow; see
+// RenderContext.
 func Render(t *template.Template, d Data) ([]byte, error) {
+	return RenderContext(context.Background(), t, d)
+}
+
+// RenderContext runs t (from Parse) over d. It stops after MaxRenderTime,
+// after MaxRenderSteps, or when ctx ends (the sender left). Its error (a
+// missing function argument, output past MaxRenderedBody, one of those
+// bounds) becomes a 500 answer that says it.
+func RenderContext(ctx context.Context, t *template.Template, d Data) ([]byte, error) {
+	b := &budget{ctx: ctx, deadline: time.Now().Add(maxTime)}
+	// A clone per rendering, so the step function can be this rendering's
+	// own while others run the same template.
+	run, err := t.Clone()
+	if err != nil {
+		return nil, err
+	}
+	run.Funcs(template.FuncMap{stepFunc: b.step})
 	var buf bytes.Buffer
 	w := &cappedWriter{buf: &buf, left: MaxRenderedBody}
-	if err := t.Execute(w, &d); err != nil {
+	if err := run.Execute(w, &d); err != nil {
+		if stop, ok := errors.AsType[*stopError](err); ok {
+			return nil, stop
+		}
 		return nil, errors.New(trimTemplateError(err.Error()))
 	}
 	return buf.Bytes(), nil
