@@ -82,7 +82,7 @@ func secretSample() *storage.Record {
 			"X-Hub-Signature-256": {"sha256=SIGKEEP2"},
 			"Webhook-Signature":   {"v1,SIGKEEP3"},
 			"X-Slack-Signature":   {"v0=SIGKEEP4"},
-			"X-Secret-Signature":  {"SIGKEEP5"},
+			"X-Token-Signature":   {"SIGKEEP5"},
 			"Accept":              {"*/*"},
 			"User-Agent":          {"x"},
 		},

@@ -25,72 +25,97 @@ type Options struct {
 	CreatorVersion string
 }
 
-// secretHeaders are credentials by name. Most would be caught by the
-// substring rules in SecretHeader too; listing them keeps the intent
-// readable and survives a change to those rules.
-var secretHeaders = map[string]bool{
-	"authorization":       true,
-	"proxy-authorization": true,
-	"cookie":              true,
-	"set-cookie":          true,
-	"x-api-key":           true,
-	"api-key":             true,
-	"x-auth-token":        true,
-	"x-access-token":      true,
-	"x-hookscope-token":   true,
-	// GitLab sends the shared secret itself, not an HMAC of the body.
-	"x-gitlab-token": true,
+// A name is a credential's by one rule for headers and query parameters
+// alike, read on the name lower-cased with "_" and "." taken as "-"
+// (X-API_KEY is x-api-key):
+//
+//   - it holds a credential word anywhere: token, secret, password,
+//     session, cookie, jwt, credential, apikey (X-Vendor-Token,
+//     client_secret, sessionid, Set-Cookie, X-JWT-Assertion);
+//   - it holds "auth" other than in "author" or "authority"
+//     (Authorization, X-Auth-Key, oauth_verifier), while "authorization"
+//     itself counts;
+//   - one of its words is "key", unless the word before says the key is
+//     an identifier (Idempotency-Key, Bitbucket's X-Event-Key,
+//     Sec-WebSocket-Key, a public key);
+//   - or, for query parameters only, it is a whole name that is a
+//     credential by itself: code (an OAuth code), pass, pwd.
+//
+// Signature headers (Stripe-Signature, X-Hub-Signature-256,
+// X-Slack-Signature, Webhook-Signature, ...) are HMACs of the body, not the
+// key, and exports are how people debug them: a name holding "signature"
+// is kept even with "token" in it, unless it also holds "secret" or ends
+// in a credential word (X-Signature-Secret, X-Signature-Key).
+var (
+	credentialParts = []string{"token", "secret", "passw", "pwd", "session", "sessid", "cookie", "jwt", "credential",
+		"apikey", "api-key", "accesskey", "privatekey"}
+	// identifierKeys are words before "key" that name an identifier.
+	identifierKeys = map[string]bool{"idempotency": true, "event": true, "websocket": true, "public": true,
+		"routing": true, "partition": true, "dedup": true, "dedupe": true, "deduplication": true, "cache": true, "sort": true}
+	// credentialEnds are last words that make a signature header a key.
+	credentialEnds = map[string]bool{"secret": true, "key": true, "token": true, "password": true, "passwd": true}
+	// secretQueryNames are credentials only as a whole query name: "code"
+	// is OAuth's authorization code, while zip_code is not.
+	secretQueryNames = map[string]bool{"code": true, "pass": true, "pwd": true}
+)
+
+// normalName is name lower-cased with "_" and "." read as "-".
+func normalName(name string) string {
+	return strings.NewReplacer("_", "-", ".", "-").Replace(strings.ToLower(name))
 }
 
-// secretHeaderParts mark a header as a credential wherever they appear in
-// its name (X-Vendor-Token, X-Webhook-Secret, Api-Key-V2, ...).
-var secretHeaderParts = []string{"token", "secret", "password", "api-key", "apikey"}
-
-// SecretHeader reports whether an export hides the value of the header
-// named name. Signature headers (Stripe-Signature, X-Hub-Signature-256,
-// Webhook-Signature, X-Slack-Signature, ...) are never hidden, even when
-// the name also says "secret" or "token": they are HMACs of the body, not
-// the key, and exports are how people debug them.
-func SecretHeader(name string) bool {
-	n := strings.ToLower(name)
+// credentialName applies the rule above, but for the query's whole names,
+// to a name already normalised.
+func credentialName(n string) bool {
+	words := strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '[' || r == ']' || r == ':' || r == ' ' })
 	if strings.Contains(n, "signature") {
-		return false
+		return strings.Contains(n, "secret") || len(words) > 0 && credentialEnds[words[len(words)-1]]
 	}
-	if secretHeaders[n] {
+	for _, part := range credentialParts {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	if hasAuth(n) {
 		return true
 	}
-	for _, part := range secretHeaderParts {
-		if strings.Contains(n, part) {
+	for i, w := range words {
+		if w == "key" && (i == 0 || !identifierKeys[words[i-1]]) {
 			return true
 		}
 	}
 	return false
 }
 
-// secretQueryNames are query parameters that carry a credential as a whole
-// name; secretQueryParts anywhere in a name (after "-" becomes "_").
-var (
-	secretQueryNames = map[string]bool{"key": true, "auth": true, "pwd": true, "pass": true, "apikey": true}
-	secretQueryParts = []string{"token", "secret", "password", "passwd", "api_key", "apikey", "access_key", "private_key"}
-)
+// hasAuth reports "auth" in n other than as the start of "author" or
+// "authority"; "authorization" and "authorisation" count.
+func hasAuth(n string) bool {
+	for i := strings.Index(n, "auth"); i >= 0; {
+		rest := n[i+4:]
+		if !strings.HasPrefix(rest, "or") || strings.HasPrefix(rest, "oriz") || strings.HasPrefix(rest, "oris") {
+			return true
+		}
+		j := strings.Index(rest, "auth")
+		if j < 0 {
+			return false
+		}
+		i += 4 + j
+	}
+	return false
+}
+
+// SecretHeader reports whether an export hides the value of the header
+// named name (see credentialName). Signature headers are never hidden
+// unless their name also says secret.
+func SecretHeader(name string) bool { return credentialName(normalName(name)) }
 
 // SecretQueryParam reports whether an export hides the value of the query
 // parameter named name (already decoded): key, api_key, access_token,
-// client_secret, password and the like. Signatures stay, as for headers.
+// client_secret, password, jwt, sessionid, code and the like. Signatures
+// stay, as for headers.
 func SecretQueryParam(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(name), "-", "_")
-	if strings.Contains(n, "signature") {
-		return false
-	}
-	if secretQueryNames[n] {
-		return true
-	}
-	for _, part := range secretQueryParts {
-		if strings.Contains(n, part) {
-			return true
-		}
-	}
-	return false
+	n := normalName(name)
+	return secretQueryNames[n] || credentialName(n)
 }
 
 // redactRecord returns rec, or a shallow copy with secret header values
@@ -147,25 +172,36 @@ var redactedQueryValue = url.QueryEscape(Redacted)
 
 // redactQuery replaces the values of secret parameters in a raw query and
 // leaves every other byte as sent (re-encoding through url.Values would
-// reorder pairs and change their escaping).
+// reorder pairs and change their escaping). Pairs end at "&" and also at
+// ";", which some servers still split on: "a=1;access_token=x" hides x.
 func redactQuery(raw string) (string, bool) {
 	if raw == "" {
 		return raw, false
 	}
-	pairs := strings.Split(raw, "&")
+	var b strings.Builder
 	changed := false
-	for i, pair := range pairs {
-		name, value, ok := strings.Cut(pair, "=")
-		if !ok || value == "" || !SecretQueryParam(unescapeQuery(name)) {
-			continue
+	for rest := raw; ; {
+		end := strings.IndexAny(rest, "&;")
+		pair := rest
+		if end >= 0 {
+			pair = rest[:end]
 		}
-		pairs[i] = name + "=" + redactedQueryValue
-		changed = true
+		name, value, ok := strings.Cut(pair, "=")
+		if ok && value != "" && SecretQueryParam(unescapeQuery(name)) {
+			pair = name + "=" + redactedQueryValue
+			changed = true
+		}
+		b.WriteString(pair)
+		if end < 0 {
+			break
+		}
+		b.WriteByte(rest[end])
+		rest = rest[end+1:]
 	}
 	if !changed {
 		return raw, false
 	}
-	return strings.Join(pairs, "&"), true
+	return b.String(), true
 }
 
 // redactNameValues hides secret headers in a HAR name/value list built

@@ -12,37 +12,61 @@ import (
 )
 
 func TestSecretHeader(t *testing.T) {
-	for name, want := range map[string]bool{
-		"Authorization": true, "authorization": true, "Proxy-Authorization": true,
-		"Cookie": true, "Set-Cookie": true, "X-Api-Key": true, "Api-Key": true,
-		"X-Auth-Token": true, "X-Access-Token": true, "X-Hookscope-Token": true,
-		"X-Gitlab-Token": true, "X-Webhook-Secret": true, "X-Shared-Password": true,
-		"X-Vendor-Api-Key-V2": true, "X-Apikey": true, "X-CSRF-TOKEN": true,
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"Authorization", true}, {"authorization", true}, {"Proxy-Authorization", true},
+		{"Cookie", true}, {"Set-Cookie", true}, {"X-Api-Key", true}, {"Api-Key", true},
+		{"X-Auth-Token", true}, {"X-Access-Token", true}, {"X-Hookscope-Token", true},
+		{"X-Gitlab-Token", true}, {"X-Webhook-Secret", true}, {"X-Shared-Password", true},
+		{"X-Vendor-Api-Key-V2", true}, {"X-Apikey", true}, {"X-CSRF-TOKEN", true},
+		// Missed before: "authorization" inside a longer name, a key that
+		// is not an API key by name, "_" for "-", secret beside signature.
+		{"X-Authorization", true}, {"X-Auth-Key", true}, {"Ocp-Apim-Subscription-Key", true},
+		{"X-API_KEY", true}, {"x_api_key", true}, {"X-Signature-Secret", true}, {"X-Secret-Signature", true},
+		{"X-Webhook-Signature-Secret", true}, {"X-Signature-Key", true},
+		{"X-Session-Id", true}, {"X-JWT-Assertion", true}, {"Cf-Access-Jwt-Assertion", true},
+		{"X-Amz-Security-Token", true}, {"X-Authentication", true}, {"X-Client-Secret", true},
+		{"X-Signing-Key", true}, {"X-Private-Key", true}, {"Key", true}, {"X-Amz-Credential", true},
+		{"X-Oauth-Token", true}, {"X-Auth", true},
 
-		"Stripe-Signature": false, "X-Hub-Signature": false, "X-Hub-Signature-256": false,
-		"Webhook-Signature": false, "X-Slack-Signature": false, "X-Twilio-Signature": false,
-		"X-Square-Hmacsha256-Signature": false, "Paddle-Signature": false,
-		"X-Shopify-Hmac-Sha256": false, "X-Secret-Signature": false, "X-Token-Signature": false,
-		"Content-Type": false, "User-Agent": false, "X-Request-Id": false, "Webhook-Id": false,
-		"X-Slack-Request-Timestamp": false, "Idempotency-Key": false,
+		{"Stripe-Signature", false}, {"X-Hub-Signature", false}, {"X-Hub-Signature-256", false},
+		{"Webhook-Signature", false}, {"X-Slack-Signature", false}, {"X-Twilio-Signature", false},
+		{"X-Square-Hmacsha256-Signature", false}, {"Paddle-Signature", false},
+		{"X-Shopify-Hmac-Sha256", false}, {"X-Token-Signature", false}, {"X-Signature-Ed25519", false},
+		{"X-Signature-Timestamp", false}, {"Svix-Signature", false},
+		{"Content-Type", false}, {"User-Agent", false}, {"X-Request-Id", false}, {"Webhook-Id", false},
+		{"X-Slack-Request-Timestamp", false}, {"Idempotency-Key", false}, {"X-Idempotency-Key", false},
+		{"X-Event-Key", false}, {"Sec-WebSocket-Key", false}, {"Keep-Alive", false}, {":authority", false},
+		{"X-Author", false}, {"X-GitHub-Event", false}, {"X-Hub-Signature_256", false},
 	} {
-		if got := SecretHeader(name); got != want {
-			t.Errorf("SecretHeader(%q) = %v, want %v", name, got, want)
+		if got := SecretHeader(tc.name); got != tc.want {
+			t.Errorf("SecretHeader(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
 func TestSecretQueryParam(t *testing.T) {
-	for name, want := range map[string]bool{
-		"token": true, "access_token": true, "refresh-token": true, "secret": true, "client_secret": true,
-		"password": true, "passwd": true, "api_key": true, "api-key": true, "apiKey": true, "key": true,
-		"KEY": true, "auth": true, "aws_access_key": true,
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"token", true}, {"access_token", true}, {"refresh-token", true}, {"secret", true}, {"client_secret", true},
+		{"password", true}, {"passwd", true}, {"api_key", true}, {"api-key", true}, {"apiKey", true}, {"key", true},
+		{"KEY", true}, {"auth", true}, {"aws_access_key", true},
+		// Missed before.
+		{"jwt", true}, {"sessionid", true}, {"session_id", true}, {"JSESSIONID", true}, {"PHPSESSID", true},
+		{"code", true}, {"Code", true}, {"access_token", true}, {"ACCESS_TOKEN", true}, {"id_token", true},
+		{"pass", true}, {"pwd", true}, {"auth_code", true}, {"X-Amz-Security-Token", true}, {"subscription-key", true},
+		{"authorization", true}, {"oauth_verifier", true},
 
-		"keyword": false, "page": false, "sig": false, "signature": false, "id": false,
-		"monkey": false, "idempotency_key": false,
+		{"keyword", false}, {"page", false}, {"sig", false}, {"signature", false}, {"id", false},
+		{"monkey", false}, {"idempotency_key", false}, {"X-Amz-Signature", false}, {"zip_code", false},
+		{"country_code", false}, {"author", false}, {"keys_only", false}, {"passage", false}, {"bypass", false},
 	} {
-		if got := SecretQueryParam(name); got != want {
-			t.Errorf("SecretQueryParam(%q) = %v, want %v", name, got, want)
+		if got := SecretQueryParam(tc.name); got != tc.want {
+			t.Errorf("SecretQueryParam(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -190,5 +214,71 @@ func TestHARResponseHeadersRedacted(t *testing.T) {
 	list := redactNameValues([]harNameValue{{"Set-Cookie", "sid=LEAK"}, {"Content-Type", "application/json"}})
 	if list[0].Value != Redacted || list[1].Value != "application/json" {
 		t.Errorf("response headers %v", list)
+	}
+}
+
+// TestExportRedactsNamedCases exports, in each format, a request carrying
+// the credentials exports once let through (every value holding "LEAK")
+// beside signatures that must stay (every value holding "SIGKEEP").
+func TestExportRedactsNamedCases(t *testing.T) {
+	rec := withSizes([]*storage.Record{{
+		Summary: storage.Summary{ID: 1, ReceivedAt: t0, Method: "POST", Path: "/cb", Status: 200},
+		RawQuery: "jwt=LEAKjwt&sessionid=LEAKsession&code=LEAKcode&access_token=LEAKaccess&state=open1" +
+			"&zip_code=open2&a=open3;access_token=LEAKsemi",
+		Proto: "HTTP/1.1", Host: "h", RemoteAddr: "10.0.0.1:9",
+		Header: http.Header{
+			"X-Authorization":           {"LEAKxauth"},
+			"X-Auth-Key":                {"LEAKauthkey"},
+			"Ocp-Apim-Subscription-Key": {"LEAKapim"},
+			"X-API_KEY":                 {"LEAKunderscore"},
+			"X-Signature-Secret":        {"LEAKsigsecret"},
+			"Stripe-Signature":          {"t=1,v1=SIGKEEPstripe"},
+			"X-Hub-Signature-256":       {"sha256=SIGKEEPhub"},
+			"X-Slack-Signature":         {"v0=SIGKEEPslack"},
+			"Idempotency-Key":           {"SIGKEEPidem"},
+			"Content-Type":              {"text/plain"},
+		},
+		Body: []byte("x"),
+	}})[0]
+	for _, f := range allFormats {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteWith(&buf, f, []*storage.Record{rec}, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if strings.Contains(out, "LEAK") {
+				t.Errorf("a credential in the export:\n%s", out)
+			}
+			for _, keep := range []string{"SIGKEEPstripe", "SIGKEEPhub", "SIGKEEPslack", "SIGKEEPidem", "state=open1", "zip_code=open2", "a=open3;"} {
+				if !strings.Contains(out, keep) {
+					t.Errorf("%s redacted or lost:\n%s", keep, out)
+				}
+			}
+			// Each of the five query credentials, and each of the five
+			// headers, became the placeholder (none was dropped).
+			if n := strings.Count(out, redactedQueryValue); n < 5 {
+				t.Errorf("%d query values redacted, want 5 or more:\n%s", n, out)
+			}
+			if n := strings.Count(out, Redacted); n < 5 {
+				t.Errorf("%d header values redacted, want 5 or more:\n%s", n, out)
+			}
+		})
+	}
+}
+
+func TestRedactQueryKeepsEveryByte(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a=1&b=2", "a=1&b=2"},
+		{"a=1;b=2&c", "a=1;b=2&c"},
+		{"code=x", "code=" + redactedQueryValue},
+		{"x=1&&jwt=y;", "x=1&&jwt=" + redactedQueryValue + ";"},
+		{"a=1;sessionid=s&b=%26", "a=1;sessionid=" + redactedQueryValue + "&b=%26"},
+		{"access_token=&token", "access_token=&token"},
+	} {
+		got, changed := redactQuery(tc.in)
+		if got != tc.want || changed != (tc.in != tc.want) {
+			t.Errorf("redactQuery(%q) = %q, %v; want %q", tc.in, got, changed, tc.want)
+		}
 	}
 }
