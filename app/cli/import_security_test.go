@@ -3,43 +3,69 @@ package cli
 import (
 	"encoding/json"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dev.hookscope/app/localapi"
 )
 
 // TestAPIImportReadsNoFile sends curl commands naming the server's files
 // (/etc/passwd, the API token beside the database, the database itself)
-// to POST /v1/import: each is a 400 that names the file and says why, and
-// nothing is stored.
+// to POST /v1/import on the socket and on the token-guarded TCP API: each
+// is a 400 that names the file and says why, and nothing is stored.
 func TestAPIImportReadsNoFile(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "api.db")
-	_, stop := startServe(t, db)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiAddr := ln.Addr().String()
+	ln.Close()
+	_, stop := startServe(t, db, "--api", apiAddr)
 	defer stop()
-	c := socketClient(db)
-	for _, file := range []string{"/etc/passwd", db + ".token", db} {
-		for _, src := range []string{
-			"curl --data-binary @" + file + " http://h/",
-			"curl -F f=@" + file + " http://h/",
-			"cat " + file + " | curl --data-binary @- http://h/",
-		} {
-			resp, err := c.Post("http://hookscope/v1/import", "text/plain", strings.NewReader(src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var body struct {
-				Error string `json:"error"`
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			json.Unmarshal(raw, &body)
-			if resp.StatusCode != 400 || !strings.Contains(body.Error, `reads the file "`+file+`"`) ||
-				!strings.Contains(body.Error, "an import through the API cannot read files") {
-				t.Errorf("%s: %d %s", src, resp.StatusCode, raw)
-			}
-			if strings.Contains(string(raw), "root:") {
-				t.Errorf("%s: the answer holds /etc/passwd: %s", src, raw)
+	token, err := os.ReadFile(localapi.TokenPath(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	socket := socketClient(db)
+	post := map[string]func(src string) (*http.Response, error){
+		"socket": func(src string) (*http.Response, error) {
+			return socket.Post("http://hookscope/v1/import", "text/plain", strings.NewReader(src))
+		},
+		"tcp": func(src string) (*http.Response, error) {
+			req, _ := http.NewRequest("POST", "http://"+apiAddr+"/v1/import", strings.NewReader(src))
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+			return http.DefaultClient.Do(req)
+		},
+	}
+	for via, send := range post {
+		for _, file := range []string{"/etc/passwd", localapi.TokenPath(db), db} {
+			for _, src := range []string{
+				"curl --data-binary @" + file + " http://h/",
+				"curl -F f=@" + file + " http://h/",
+				"cat " + file + " | curl --data-binary @- http://h/",
+			} {
+				resp, err := send(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var body struct {
+					Error string `json:"error"`
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				json.Unmarshal(raw, &body)
+				if resp.StatusCode != 400 || !strings.Contains(body.Error, `reads the file "`+file+`"`) ||
+					!strings.Contains(body.Error, "an import through the API cannot read files") {
+					t.Errorf("%s: %s: %d %s", via, src, resp.StatusCode, raw)
+				}
+				if strings.Contains(string(raw), "root:") || strings.Contains(string(raw), strings.TrimSpace(string(token))) {
+					t.Errorf("%s: %s: the answer holds the file: %s", via, src, raw)
+				}
 			}
 		}
 	}
