@@ -25,6 +25,9 @@ type Config struct {
 	DBPath  string
 	Listen  string
 	MaxBody int64
+	// MaxInflight bounds the bytes of bodies being received at once
+	// (0: capture.DefaultMaxInflight).
+	MaxInflight int64
 
 	// TLS serves HTTPS with a self-signed certificate created once and
 	// kept in the database, so its fingerprint can be pinned.
@@ -135,6 +138,7 @@ func (c *Core) StartListener(addr string) error {
 		BasicAuth: c.cfg.BasicAuth,
 		Rate:      c.cfg.Rate,
 	}
+	ccfg.MaxInflight = c.cfg.MaxInflight
 	fingerprint := ""
 	if c.cfg.TLS {
 		cert, err := capture.LoadOrCreateCert(c.store)

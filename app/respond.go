@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -61,8 +62,9 @@ func (r *responder) set(list []rules.Rule) {
 	}
 }
 
-// respond applies the first enabled rule matching rec, if any.
-func (r *responder) respond(rec *storage.Record, now time.Time) (rules.Response, bool) {
+// respond applies the first enabled rule matching rec, if any; its body
+// template stops when ctx (the request) ends.
+func (r *responder) respond(ctx context.Context, rec *storage.Record, now time.Time) (rules.Response, bool) {
 	r.mu.RLock()
 	match, i := rules.Match(r.rules, rec.Method, rec.Path)
 	var rule rules.Rule
@@ -75,13 +77,13 @@ func (r *responder) respond(rec *storage.Record, now time.Time) (rules.Response,
 		return rules.Response{}, false
 	}
 	data := rules.NewData(rules.Request{ID: rec.ID, Method: rec.Method, Path: rec.Path, RawQuery: rec.RawQuery, Header: rec.Header, Body: rec.Body}, now)
-	return r.state.Respond(&rule, tmpl, data), true
+	return r.state.RespondContext(ctx, &rule, tmpl, data), true
 }
 
 // respond answers a stored capture: a response rule first, else a relay
 // rule, else the listener's default acknowledgement.
-func (c *Core) respond(rec *storage.Record) (capture.Answer, bool) {
-	if a, ok := c.answerByRule(rec); ok {
+func (c *Core) respond(ctx context.Context, rec *storage.Record) (capture.Answer, bool) {
+	if a, ok := c.answerByRule(ctx, rec); ok {
 		return a, true
 	}
 	return c.relay(rec)
@@ -90,8 +92,8 @@ func (c *Core) respond(rec *storage.Record) (capture.Answer, bool) {
 // answerByRule turns a rule's decision into the listener's answer and
 // records it before it goes out, so the inspector can show it as soon as
 // the sender has it.
-func (c *Core) answerByRule(rec *storage.Record) (capture.Answer, bool) {
-	resp, ok := c.responder().respond(rec, time.Now())
+func (c *Core) answerByRule(ctx context.Context, rec *storage.Record) (capture.Answer, bool) {
+	resp, ok := c.responder().respond(ctx, rec, time.Now())
 	if !ok {
 		return capture.Answer{}, false
 	}

@@ -21,8 +21,8 @@ func freshClient(t *testing.T, timeout time.Duration) *http.Client {
 	return &http.Client{Transport: tr, Timeout: timeout}
 }
 
-func respondWith(a Answer) func(*storage.Record) (Answer, bool) {
-	return func(*storage.Record) (Answer, bool) { return a, true }
+func respondWith(a Answer) func(context.Context, *storage.Record) (Answer, bool) {
+	return func(context.Context, *storage.Record) (Answer, bool) { return a, true }
 }
 
 func TestAnswerIsWrittenAfterItsDelay(t *testing.T) {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,10 +12,12 @@ import (
 
 // readRecord copies everything the request carried. The body is read as raw
 // bytes before anything parses it; past maxBody it is counted, not kept, so
-// an oversized body never sits in memory whole.
-func readRecord(r *http.Request, maxBody int64) (*storage.Record, error) {
+// an oversized body never sits in memory whole. res already holds
+// firstReservation's bytes; a body of unannounced length reserves more as
+// it grows.
+func readRecord(r *http.Request, maxBody int64, res *reservation) (*storage.Record, error) {
 	received := time.Now().UTC()
-	body, original, err := readCapped(r.Body, r.ContentLength, maxBody)
+	body, original, err := readCapped(r.Body, r.ContentLength, maxBody, res)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +65,8 @@ func wirePath(r *http.Request) string {
 	return r.URL.EscapedPath()
 }
 
-func readCapped(body io.Reader, contentLength, maxBody int64) ([]byte, int64, error) {
-	kept, err := readKept(body, contentLength, maxBody)
+func readCapped(body io.Reader, contentLength, maxBody int64, res *reservation) ([]byte, int64, error) {
+	kept, err := readKept(body, contentLength, maxBody, res)
 	n := int64(len(kept))
 	if err != nil {
 		return nil, n, fmt.Errorf("after %d bytes: %w", n, err)
@@ -77,15 +78,50 @@ func readCapped(body io.Reader, contentLength, maxBody int64) ([]byte, int64, er
 	return kept, n + rest, nil
 }
 
+// growFrom is the first buffer of a body of unannounced length (chunked).
+const growFrom = 64 << 10
+
+// firstReservation is the room a body needs before its first byte is
+// read: all that is kept of it when its length is announced, else the
+// first buffer.
+func firstReservation(contentLength, maxBody int64) int64 {
+	if contentLength >= 0 {
+		return min(contentLength, maxBody)
+	}
+	return min(growFrom, maxBody)
+}
+
 // readKept reads up to maxBody bytes, sized exactly when the length is
-// announced so a 10 MiB body costs 10 MiB, not a doubling buffer.
-func readKept(body io.Reader, contentLength, maxBody int64) ([]byte, error) {
+// announced so a 10 MiB body costs 10 MiB, not a doubling buffer. Without
+// a length the buffer doubles, the growth reserved in res before the larger
+// one is made (the two exist together only while the bytes are copied).
+func readKept(body io.Reader, contentLength, maxBody int64, res *reservation) ([]byte, error) {
 	if contentLength >= 0 {
 		buf := make([]byte, min(contentLength, maxBody))
 		n, err := io.ReadFull(body, buf)
 		return buf[:n], err
 	}
-	var buf bytes.Buffer
-	_, err := io.Copy(&buf, io.LimitReader(body, maxBody))
-	return buf.Bytes(), err
+	buf := make([]byte, 0, min(growFrom, maxBody))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(cap(buf)) >= maxBody {
+				return buf, nil
+			}
+			size := min(2*int64(cap(buf)), maxBody)
+			if err := res.grow(size - int64(cap(buf))); err != nil {
+				return buf, err
+			}
+			grown := make([]byte, len(buf), size)
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }

@@ -33,8 +33,16 @@ type Store interface {
 
 // Config sets the listener's limits. Zero values take the defaults.
 type Config struct {
-	Addr              string
-	MaxBody           int64
+	Addr    string
+	MaxBody int64
+	// MaxInflight bounds the bytes of bodies being received at once,
+	// across all connections (default DefaultMaxInflight, or MaxBody when
+	// that is larger). A body that finds no room within InflightWait gets
+	// 503 with Retry-After and is not stored. It may not be below MaxBody.
+	MaxInflight int64
+	// InflightWait is how long a body waits for room (default
+	// DefaultInflightWait).
+	InflightWait      time.Duration
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -45,8 +53,9 @@ type Config struct {
 	Annotate func(*storage.Record)
 	// Respond, when set, may answer a stored request in place of the
 	// default acknowledgement; it runs after the commit, so the request is
-	// kept whatever it returns.
-	Respond func(*storage.Record) (Answer, bool)
+	// kept whatever it returns. ctx is the request's: it ends when the
+	// sender leaves (or half-closes its connection).
+	Respond func(ctx context.Context, rec *storage.Record) (Answer, bool)
 	// OnStored is called after each commit, on the request's goroutine. It
 	// must not block: the sender is waiting for its answer.
 	OnStored func(*storage.Record)
@@ -80,6 +89,12 @@ func (c *Config) withDefaults() Config {
 	if out.MaxBody <= 0 {
 		out.MaxBody = DefaultMaxBody
 	}
+	if out.MaxInflight <= 0 {
+		out.MaxInflight = max(DefaultMaxInflight, out.MaxBody)
+	}
+	if out.InflightWait <= 0 {
+		out.InflightWait = DefaultInflightWait
+	}
 	if out.ReadHeaderTimeout == 0 {
 		out.ReadHeaderTimeout = 10 * time.Second
 	}
@@ -108,6 +123,7 @@ type Server struct {
 	http     *http.Server
 	listener net.Listener
 	gate     *gate
+	inflight *budget
 	done     chan struct{}
 	mu       sync.Mutex
 	serveErr error
@@ -119,7 +135,15 @@ type Server struct {
 	stopping  context.Context
 	stop      context.CancelFunc
 	hangLimit time.Duration
+	// delaysUntil, set by Drain under mu, is when delayed answers must be
+	// out; a delay ending before it is waited out. Zero: cut every delay
+	// short.
+	delaysUntil time.Time
 }
+
+// errShuttingDown is a body that was waiting for room when the server
+// began to shut down.
+var errShuttingDown = errors.New("Hookscope is shutting down")
 
 // Start binds cfg.Addr and serves in the background. A taken port is an
 // error that wraps ErrAddrInUse and says what to do.
@@ -128,6 +152,9 @@ func Start(store Store, cfg Config) (*Server, error) {
 	g, err := newGate(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.MaxInflight < cfg.MaxBody {
+		return nil, fmt.Errorf("the in-flight budget (%d bytes) is smaller than one stored body (%d bytes), so a large body could never be received: raise --max-inflight or lower --max-body", cfg.MaxInflight, cfg.MaxBody)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -140,7 +167,7 @@ func Start(store Store, cfg Config) (*Server, error) {
 			MinVersion:   tls.VersionTLS12,
 		})
 	}
-	s := &Server{cfg: cfg, store: store, listener: ln, gate: g, done: make(chan struct{}), hangLimit: hangLimit}
+	s := &Server{cfg: cfg, store: store, listener: ln, gate: g, inflight: newBudget(cfg.MaxInflight), done: make(chan struct{}), hangLimit: hangLimit}
 	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.http = &http.Server{
 		Handler:           s,
@@ -199,8 +226,32 @@ func (s *Server) Guarded() bool {
 }
 
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends,
-// then closes what is left.
+// then closes what is left. Delayed answers go out at once and hanging
+// ones are let go.
 func (s *Server) Shutdown(ctx context.Context) error {
+	return s.shutdown(ctx, time.Time{})
+}
+
+// drainMargin is kept between a delayed answer and the drain's deadline,
+// for writing it.
+const drainMargin = 250 * time.Millisecond
+
+// Drain is Shutdown for a process that is exiting: a delayed answer whose
+// delay ends at least drainMargin before ctx's deadline goes out at its
+// time, as the rule says; longer ones are cut short at once, and hanging
+// answers let go. Without a deadline it is Shutdown.
+func (s *Server) Drain(ctx context.Context) error {
+	until, _ := ctx.Deadline()
+	if !until.IsZero() {
+		until = until.Add(-drainMargin)
+	}
+	return s.shutdown(ctx, until)
+}
+
+func (s *Server) shutdown(ctx context.Context, delaysUntil time.Time) error {
+	s.mu.Lock()
+	s.delaysUntil = delaysUntil
+	s.mu.Unlock()
 	s.stop()
 	err := s.http.Shutdown(ctx)
 	if err != nil {
@@ -210,6 +261,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// delayFits reports whether a delay ending at end may be waited out while
+// the server shuts down.
+func (s *Server) delayFits(end time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.delaysUntil.IsZero() && !end.After(s.delaysUntil)
+}
+
 // ServeHTTP captures any method on any path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Refused requests are answered before their body is read, so a
@@ -217,7 +276,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.gate.admit(w, r) {
 		return
 	}
-	rec, err := readRecord(r, s.cfg.MaxBody)
+	// Room for the body is reserved before its first byte is read; a body
+	// that finds none is refused unread, so memory stays within the
+	// budget however many senders stall.
+	res := &reservation{b: s.inflight, ctx: r.Context(), stop: s.stopping.Done(), wait: s.cfg.InflightWait}
+	defer res.release()
+	if err := res.grow(firstReservation(r.ContentLength, s.cfg.MaxBody)); err != nil {
+		s.refuseForRoom(w, err)
+		return
+	}
+	rec, err := readRecord(r, s.cfg.MaxBody, res)
+	if errors.Is(err, errNoRoom) || errors.Is(err, errShuttingDown) {
+		s.refuseForRoom(w, err)
+		return
+	}
 	if err != nil {
 		// The client went away or broke the body: nothing to acknowledge.
 		writeJSON(w, http.StatusBadRequest, `{"ok":false,"error":`+strconv.Quote("could not read the request body: "+err.Error())+`}`)
@@ -228,6 +300,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Annotate(rec)
 	}
 	s.gate.redact(rec.Header)
+	rec.RawQuery = s.gate.redactQuery(rec.RawQuery)
 	// Not r.Context(): net/http cancels it when the sender closes its
 	// half of the connection after the request (half-close, pipelining
 	// with `nc -N`), and a request that arrived whole must be stored and
@@ -242,12 +315,48 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.OnStored(rec)
 	}
 	if s.cfg.Respond != nil {
-		if a, ok := s.cfg.Respond(rec); ok {
+		a, ok := s.cfg.Respond(r.Context(), rec)
+		// The body is stored and answered for: its room is given back
+		// before a rule's delay or hang.
+		res.release()
+		if ok {
 			s.answer(w, r, a)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
+}
+
+// refuseForRoom answers a body the budget had no room for (or that was
+// waiting when the server began to stop): 503, not stored.
+func (s *Server) refuseForRoom(w http.ResponseWriter, err error) {
+	var msg string
+	switch {
+	case errors.Is(err, errShuttingDown):
+		msg = "not stored: Hookscope is shutting down; retry later"
+	case errors.Is(err, errNoRoom):
+		msg = fmt.Sprintf("not stored: Hookscope is already receiving %s of other request bodies, its limit; retry after %d s", sizeText(s.cfg.MaxInflight), inflightRetryAfter)
+	default:
+		// The sender left while waiting: it will not read this.
+		msg = "not stored: the request ended while waiting for room to receive its body"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(inflightRetryAfter))
+	// The unread body is not drained: the connection is closed after this.
+	w.Header().Set("Connection", "close")
+	writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote(msg)+`}`)
+}
+
+// sizeText writes a byte count the way people give it (256 MiB, 1.5 KiB).
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // Answer replaces the default acknowledgement (a relayed target's answer,
@@ -260,8 +369,9 @@ type Answer struct {
 	// sender copes: AnswerClose, AnswerHang.
 	Action int
 	// Delay is waited before answering (or closing); Shutdown cuts it
-	// short. A sender that leaves meanwhile does not: net/http cannot tell
-	// leaving from a half-close after a whole request.
+	// short, Drain only when it would end past its deadline. A sender that
+	// leaves meanwhile does not: net/http cannot tell leaving from a
+	// half-close after a whole request.
 	Delay time.Duration
 }
 
@@ -284,11 +394,16 @@ var hangLimit = 10 * time.Minute
 // The request is already stored.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, a Answer) {
 	if a.Delay > 0 {
+		end := time.Now().Add(a.Delay)
 		t := time.NewTimer(a.Delay)
 		select {
 		case <-t.C:
 		case <-s.stopping.Done():
-			t.Stop()
+			if s.delayFits(end) {
+				<-t.C
+			} else {
+				t.Stop()
+			}
 		}
 	}
 	switch a.Action {
