@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,6 +153,49 @@ func (g *gate) redact(h http.Header) {
 			h["Authorization"][i] = redacted
 		}
 	}
+}
+
+// redactQuery hides the listener's token (or a whole credential, as in
+// ?auth=Bearer%20T) where it stands as a key or value of the raw query,
+// keeping every other byte as sent.
+func (g *gate) redactQuery(raw string) string {
+	if (g.token == nil && g.basic == nil) || raw == "" {
+		return raw
+	}
+	hidden := url.QueryEscape(redacted)
+	parts := strings.Split(raw, "&")
+	changed := false
+	for i, part := range parts {
+		key, value, hasValue := strings.Cut(part, "=")
+		if g.isQueryCredential(key) {
+			key, changed = hidden, true
+		}
+		if hasValue && g.isQueryCredential(value) {
+			value, changed = hidden, true
+		}
+		if hasValue {
+			parts[i] = key + "=" + value
+		} else {
+			parts[i] = key
+		}
+	}
+	if !changed {
+		return raw
+	}
+	return strings.Join(parts, "&")
+}
+
+// isQueryCredential reports whether an escaped query key or value is the
+// listener's token or one of its Authorization values.
+func (g *gate) isQueryCredential(escaped string) bool {
+	if escaped == "" {
+		return false
+	}
+	v, err := url.QueryUnescape(escaped)
+	if err != nil {
+		v = escaped
+	}
+	return (g.token != nil && equal(g.token, v)) || g.isCredential(v)
 }
 
 // ParseAllow reads an allowlist: comma-separated CIDR ranges or single
