@@ -312,3 +312,46 @@ func waitCount(t *testing.T, c *Core, n int) {
 		}
 	}
 }
+
+func TestRuleTemplateThatNeverEndsAnswers500Promptly(t *testing.T) {
+	c := rulesCore(t, rules.Rule{Name: "spin", PathPattern: "*", Status: 201, BodyTemplate: `{{range 100000}}{{range 100000}}{{end}}{{end}}`, Enabled: true})
+	start := time.Now()
+	got, err := deliver(t, client(t, 10*time.Second), "POST", c.ListenerURL()+"/spin", "text/plain", "kept", nil)
+	took := time.Since(start)
+	// 1 s of time bound, and room for a slow race-detector build.
+	if err != nil || took > 2*time.Second || got.status != 500 ||
+		!(strings.Contains(got.body, "the body template ran longer than 1s") || strings.Contains(got.body, "more than 1000000 steps")) {
+		t.Fatalf("after %v: %+v %v", took, got, err)
+	}
+	rec, err := c.Get(lastID(t, c))
+	if err != nil || string(rec.Body) != "kept" {
+		t.Fatalf("stored %+v %v", rec, err)
+	}
+	t.Logf("answered 500 after %v: %s", took, strings.TrimSpace(got.body))
+}
+
+func TestRuleTemplateStopsWhenTheSenderLeaves(t *testing.T) {
+	c := rulesCore(t, rules.Rule{Name: "spin", PathPattern: "*", BodyTemplate: `{{range 1000000000000}}{{end}}`, Enabled: true})
+	start := time.Now()
+	if _, err := deliver(t, client(t, 200*time.Millisecond), "POST", c.ListenerURL()+"/spin", "text/plain", "x", nil); err == nil {
+		t.Fatal("the sender got an answer before its 200ms timeout")
+	}
+	// The note is recorded once the template has stopped: it says the
+	// sender left, not that the 1 s bound ran out.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if id, _ := c.store.NewestID(); id != 0 {
+			if a, ok, _ := c.RuleAnswer(id); ok {
+				if !strings.Contains(a.Note, "the sender went away") {
+					t.Fatalf("recorded %q after %v, want the sender gone", a.Note, time.Since(start))
+				}
+				t.Logf("stopped %v after the request was sent", time.Since(start))
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no answer recorded within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
