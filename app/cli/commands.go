@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -62,6 +64,8 @@ func listenFlags(fs *flag.FlagSet) func() app.Config {
 	db := storeFlags(fs)
 	maxBody := ByteSize(capture.DefaultMaxBody)
 	fs.Var(&maxBody, "max-body", "bytes of each body to store")
+	var maxInflight ByteSize
+	fs.Var(&maxInflight, "max-inflight", "bytes of bodies received at once, across all senders (default 256MiB, at least --max-body; beyond it: 503 with Retry-After, not stored)")
 	tlsOn := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate kept in the database (its SHA-256 fingerprint is printed at start)")
 	var allow []netip.Prefix
 	fs.Func("allow", "accept requests only from these addresses, CIDR[,CIDR...] (others get 403 and are not stored)", func(s string) error {
@@ -83,7 +87,7 @@ func listenFlags(fs *flag.FlagSet) func() app.Config {
 		return nil
 	})
 	return func() app.Config {
-		return app.Config{DBPath: *db, Listen: *listen, MaxBody: int64(maxBody),
+		return app.Config{DBPath: *db, Listen: *listen, MaxBody: int64(maxBody), MaxInflight: int64(maxInflight),
 			TLS: *tlsOn, Allow: allow, Token: *token, BasicAuth: *basic, Rate: rate, Notices: os.Stderr}
 	}
 }
@@ -101,13 +105,14 @@ func runServe(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	defer core.Close()
 	apiServer, err := StartAPI(core, *api, env.Stderr)
 	if err != nil {
+		core.Close()
 		return ExitError, err
 	}
-	defer apiServer.Close()
 	if err := core.StartListener(""); err != nil {
+		apiServer.Close()
+		core.Close()
 		return ExitError, err
 	}
 	fmt.Fprintln(env.Stdout, "listening on "+core.ListenerURL())
@@ -116,9 +121,39 @@ func runServe(env Env, args []string) (int, error) {
 	} else {
 		select {}
 	}
-	// Close lets in-flight requests finish (bounded) and closes the store.
-	apiServer.Close()
-	return ExitOK, core.Close()
+	return stopServing(env, core, apiServer, time.Now().Add(stopWithin))
+}
+
+// A signalled serve exits within 5 s: the listener and the local API
+// drain side by side under one deadline, then the store is closed.
+const (
+	stopWithin = 4800 * time.Millisecond
+	// closeStoreWithin is kept after the drain for closing the store.
+	closeStoreWithin = 300 * time.Millisecond
+)
+
+// stopServing lets requests under way on the listener and the local API
+// finish until shortly before stopBy, closes what is left, then closes the
+// store. Whatever has not finished by stopBy is left to the process's
+// exit: every request answered 2xx is already committed.
+func stopServing(env Env, core *app.Core, apiServer *localapi.Server, stopBy time.Time) (int, error) {
+	ctx, cancel := context.WithDeadline(context.Background(), stopBy.Add(-closeStoreWithin))
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { apiServer.CloseContext(ctx) })
+	wg.Go(func() { core.DrainListener(ctx) })
+	wg.Wait()
+	closed := make(chan error, 1)
+	go func() { closed <- core.Close() }()
+	t := time.NewTimer(time.Until(stopBy))
+	defer t.Stop()
+	select {
+	case err := <-closed:
+		return ExitOK, err
+	case <-t.C:
+		fmt.Fprintln(env.Stderr, "hookscope serve: stopped before the database was closed cleanly (work such as queued forwards was still running); every request answered 2xx is already saved")
+		return ExitOK, nil
+	}
 }
 
 func runList(env Env, args []string) (int, error) {

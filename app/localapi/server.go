@@ -140,11 +140,19 @@ func (s *Server) TCPAddr() string { return s.tcpAddr }
 // SocketPath is the Unix socket served.
 func (s *Server) SocketPath() string { return s.sockPath }
 
-// Close stops serving, ends open streams and removes the socket.
+// Close stops serving, ends open streams and removes the socket, letting
+// requests under way finish for up to 2 s.
 func (s *Server) Close() error {
-	s.stopOnce.Do(func() { close(s.stop) })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	return s.CloseContext(ctx)
+}
+
+// CloseContext is Close with requests under way let finish until ctx ends
+// (then their connections are closed), for a caller stopping several
+// servers under one deadline.
+func (s *Server) CloseContext(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stop) })
 	for _, srv := range []*http.Server{s.unix, s.tcp} {
 		if srv != nil {
 			if srv.Shutdown(ctx) != nil {
