@@ -98,7 +98,8 @@ func Usage() string {
 		b.WriteString("  hookscope " + c.synopsis + "\n")
 	}
 	b.WriteString("\nListener flags (window and serve): --listen ADDR (default 127.0.0.1:8080), --max-body SIZE (default 10MiB),\n" +
-		"  --tls, --allow CIDR[,CIDR...], --token T, --basic-auth USER:PASS, --rate N (requests per second).\n")
+		"  --max-inflight SIZE (bodies received at once, default 256MiB), --tls, --allow CIDR[,CIDR...], --token T,\n" +
+		"  --basic-auth USER:PASS, --rate N (requests per second).\n")
 	b.WriteString("\nSignature schemes: " + strings.Join(signature.Names(), ", ") + ".\n")
 	b.WriteString("Generic hmac: --algo sha1|sha256|sha512 --encoding hex|base64 --header NAME --prefix STR --template '{timestamp}.{body}'.\n")
 	b.WriteString("\nThe database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n")
