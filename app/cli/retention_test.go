@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,5 +67,44 @@ func TestRetentionRefusesNegativeLimitsAndOffWithALimit(t *testing.T) {
 	}
 	if code, out, _ := run("retention", "--count", "0", "--days", "2", "--db", db); code != 0 || out != "retention: keep the last 2 days (whichever is least)\n" {
 		t.Fatalf("zero means no limit: %d %q", code, out)
+	}
+}
+
+// TestRetentionByAgeKeepsFreshCapturesBesideAnOldImport: an imported 2020
+// request gets the newest ID; `retention --days 14` deleted all 50 fresh
+// captures with it. Now only the old one goes.
+func TestRetentionByAgeKeepsFreshCapturesBesideAnOldImport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ret.db")
+	url, stop := startServe(t, db)
+	defer stop()
+	for range 50 {
+		postTo(t, url, "POST", "/fresh", "text/plain", []byte("now"), nil)
+	}
+	har := filepath.Join(t.TempDir(), "old.har")
+	const entry = `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[{"startedDateTime":"2020-01-02T03:04:05Z","time":1,` +
+		`"request":{"method":"POST","url":"http://x/old","httpVersion":"HTTP/1.1","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":3,"postData":{"mimeType":"text/plain","text":"old"}},` +
+		`"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[],"cookies":[],"content":{"size":0,"mimeType":"text/plain"},"redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{"send":0,"wait":0,"receive":0}}]}}`
+	if err := os.WriteFile(har, []byte(entry), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run("import", har, "--db", db); code != 0 || !strings.Contains(out, "#51") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run("retention", "--days", "14", "--db", db); code != 0 {
+		t.Fatalf("retention: %d %q", code, errOut)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, out, _ := run("list", "--db", db)
+		if !strings.Contains(out, "/old") {
+			if n := strings.Count(out, "/fresh"); n != 50 {
+				t.Fatalf("%d of 50 fresh captures kept after pruning the 2020 import:\n%s", n, out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the 2020 request was not pruned within 5 s:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
