@@ -199,7 +199,7 @@ func TestChunkedBodyFindingNoRoomToGrowGets503(t *testing.T) {
 	holder := startSlow(t, h.srv.Addr(), "/holder", max, 10)
 	eventually(t, 5*time.Second, "the holder to take its room", func() bool { return h.srv.inflight.inUse() == max })
 
-	// The chunked body gets its first 64 KiB, then finds no room to grow.
+	// The chunked body gets its first buffer, then finds no room to grow.
 	conn, err := net.Dial("tcp", h.srv.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestShutdownRefusesABodyWaitingForRoom(t *testing.T) {
 
 func TestInflightBudgetBelowMaxBodyIsRefusedAtStart(t *testing.T) {
 	_, err := Start(openStore(t), Config{Addr: "127.0.0.1:0", MaxInflight: 1 << 20})
-	if err == nil || !strings.Contains(err.Error(), "raise --max-inflight or lower --max-body") {
+	if err == nil || err.Error() != "the in-flight budget (1 MiB) is smaller than one stored body (10 MiB), so a large body could never be received: raise --max-inflight or lower --max-body" {
 		t.Fatalf("error %v", err)
 	}
 	cfg := Config{MaxBody: 512 << 20}
@@ -315,5 +315,16 @@ func TestBudget(t *testing.T) {
 	}
 	if err := b.take(ctx, stop, 0, 0); err != nil {
 		t.Fatalf("an empty body: %v", err)
+	}
+}
+
+func TestSizeText(t *testing.T) {
+	for n, want := range map[int64]string{
+		512: "512 bytes", 1536: "1.5 KiB", 1 << 20: "1 MiB", 256 << 20: "256 MiB",
+		1 << 30: "1 GiB", 3 << 29: "1536 MiB", 10<<20 + 1<<19: "10.5 MiB",
+	} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

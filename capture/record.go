@@ -79,7 +79,7 @@ func readCapped(body io.Reader, contentLength, maxBody int64, res *reservation) 
 }
 
 // growFrom is the first buffer of a body of unannounced length (chunked).
-const growFrom = 64 << 10
+const growFrom = 8 << 10
 
 // firstReservation is the room a body needs before its first byte is
 // read: all that is kept of it when its length is announced, else the

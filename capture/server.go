@@ -154,7 +154,7 @@ func Start(store Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.MaxInflight < cfg.MaxBody {
-		return nil, fmt.Errorf("the in-flight budget (%d bytes) is smaller than one stored body (%d bytes), so a large body could never be received: raise --max-inflight or lower --max-body", cfg.MaxInflight, cfg.MaxBody)
+		return nil, fmt.Errorf("the in-flight budget (%s) is smaller than one stored body (%s), so a large body could never be received: raise --max-inflight or lower --max-body", sizeText(cfg.MaxInflight), sizeText(cfg.MaxBody))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
