@@ -60,20 +60,32 @@ func TestShortKeyIsAnErrorNotAPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range [][]byte{{0xff}, bytes.Repeat([]byte{0xff}, 9)} {
-		err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSummaries).Put(key, []byte{1, 2}) })
-		if err != nil {
-			t.Fatal(err)
-		}
+	// Between requests 2 and 3, where only a walk meets it.
+	middle := []byte{0, 0, 0, 0, 0, 0, 0, 2, 1}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSummaries).Put(middle, []byte{1, 2}) })
+	if err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
+	// At the end, where every start looks: Open refuses the file.
+	atEnd := filepath.Join(t.TempDir(), "end.db")
+	raw, _ := os.ReadFile(path)
+	os.WriteFile(atEnd, raw, 0o600)
+	db, _ = bolt.Open(atEnd, 0o600, nil)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSummaries).Put([]byte{0xff}, []byte{1}) })
+	db.Close()
+	if st, err := Open(atEnd, Options{}); err == nil {
+		st.Close()
+		t.Fatal("a file whose newest request key is one byte opened")
+	} else if !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "move it aside") {
+		t.Fatalf("unclear error: %v", err)
+	}
 	st, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	checks := map[string]func() error{
-		"NewestID":       func() error { _, err := st.NewestID(); return err },
 		"IDs":            func() error { _, err := st.IDs(); return err },
 		"Summaries":      func() error { _, err := st.Summaries(0, 0); return err },
 		"SummariesSince": func() error { _, err := st.SummariesSince(time.Time{}); return err },

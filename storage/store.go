@@ -196,9 +196,23 @@ func checkOwnBuckets(db *bolt.DB) error {
 				return errors.New("is not a Hookscope database (it has no schema version)")
 			}
 		}
+		// The ends of the request keys are what every start reads (the
+		// newest ID, the oldest); checking them costs two seeks, where
+		// checking every key would walk the whole file.
+		if b := tx.Bucket(bucketSummaries); b != nil {
+			c := b.Cursor()
+			for _, k := range [][]byte{firstKey(c), lastKey(c)} {
+				if _, err := checkedID(k); k != nil && err != nil {
+					return errors.New("is damaged (a request key has the wrong length)")
+				}
+			}
+		}
 		return nil
 	})
 }
+
+func firstKey(c *bolt.Cursor) []byte { k, _ := c.First(); return k }
+func lastKey(c *bolt.Cursor) []byte  { k, _ := c.Last(); return k }
 
 // checkLength refuses a file shorter than the pages its own meta says it
 // has, as a copy or disk that ran out part way leaves it.
