@@ -16,7 +16,8 @@ var hostileTemplates = map[string]string{
 	"nested ranges":      `{{range 100000}}{{range 100000}}{{end}}{{end}}`,
 	"range in else":      `{{range 0}}{{else}}{{range 1000000000000}}{{end}}{{end}}`,
 	"range with break":   `{{range 1000000000000}}{{if false}}{{break}}{{end}}{{end}}`,
-	"doubling recursion": `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`,
+	"doubling recursion": `{{define "a"}}{{if .}}{{template "a" (slice . 1)}}{{template "a" (slice . 1)}}{{end}}{{end}}{{template "a" .Body}}`, // 2^75 calls, 76 deep
+	"endless recursion":  `{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}`,
 	"range of calls":     `{{define "b"}}{{end}}{{range 1000000000000}}{{template "b"}}{{end}}`,
 	"slow iterations":    `{{range 1000000000000}}{{$.JSON "data.object.name"}}{{$.Query "x"}}{{end}}`,
 }
@@ -46,8 +47,9 @@ func TestHostileTemplatesStopWithinTheBounds(t *testing.T) {
 				t.Fatalf("rendered %d bytes, want an error", len(out))
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "ran longer than 1s") && !strings.Contains(msg, "more than 1000000 steps") {
-				t.Fatalf("error %q, want the time or step bound", msg)
+			if !strings.Contains(msg, "ran longer than 1s") && !strings.Contains(msg, "more than 1000000 steps") &&
+				!(name == "endless recursion" && strings.Contains(msg, "more than 1000 deep")) {
+				t.Fatalf("error %q, want the time or step bound (or depth, for endless recursion)", msg)
 			}
 			t.Logf("stopped after %v: %s", took, msg)
 		})
@@ -62,8 +64,8 @@ func TestHostileTemplateAnswers500WithTheReason(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("answered after %v", took)
 	}
-	if resp.Status != 500 || !strings.HasPrefix(resp.Note, "the body template failed: the body template ") ||
-		!strings.Contains(string(resp.Body), `Hookscope rule "spin": the body template failed`) {
+	if resp.Status != 500 || !strings.HasPrefix(resp.Note, "the body template ") || strings.Contains(resp.Note, "failed") ||
+		string(resp.Body) != `Hookscope rule "spin": `+resp.Note+"\n" {
 		t.Fatalf("%+v %q", resp, resp.Body)
 	}
 }
@@ -199,6 +201,38 @@ func TestEachRenderingHasItsOwnBudget(t *testing.T) {
 	close(errs)
 	for msg := range errs {
 		t.Error(msg)
+	}
+}
+
+func TestDepthBound(t *testing.T) {
+	// Each character of the path is one level of "r".
+	deep := `{{define "r"}}{{if .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" .Path}}done`
+	parsed, err := Parse(deep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		length int
+		ok     bool
+	}{{13, true}, {MaxRenderDepth - 2, true}, {MaxRenderDepth - 1, false}, {50_000, false}} {
+		d := NewData(Request{Path: strings.Repeat("/", tc.length)}, time.Now())
+		start := time.Now()
+		out, err := Render(parsed, d)
+		if tc.ok && (err != nil || string(out) != "done") {
+			t.Errorf("%d levels: %q %v", tc.length, out, err)
+		}
+		if !tc.ok && (err == nil || err.Error() != "the body template calls templates more than 1000 deep; make it recurse less") {
+			t.Errorf("%d levels: error %v, want the depth bound", tc.length, err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%d levels took %v", tc.length, took)
+		}
+	}
+	// Plain recursion, which text/template itself would let go 100,000
+	// deep (about 100 MB of stack).
+	parsed, _ = Parse(`{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}`)
+	if _, err := Render(parsed, testData()); err == nil || !strings.Contains(err.Error(), "more than 1000 deep") {
+		t.Fatalf("endless recursion: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -154,6 +155,10 @@ func (s *State) RespondContext(ctx context.Context, r *Rule, t *template.Templat
 		out.Status = http.StatusInternalServerError
 		out.Header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 		out.Note = "the body template failed: " + err.Error()
+		if stop, ok := errors.AsType[*stopError](err); ok {
+			// Already a sentence about the body template.
+			out.Note = stop.msg
+		}
 		out.Body = []byte("Hookscope rule " + strconv.Quote(r.Name) + ": " + out.Note + "\n")
 		return out
 	}

@@ -27,6 +27,9 @@ const (
 	MaxRenderTime = time.Second
 	// MaxRenderSteps bounds loop iterations plus template calls.
 	MaxRenderSteps = 1_000_000
+	// MaxRenderDepth bounds templates called within templates: each level
+	// costs stack, and text/template's own bound (100,000) is about 100 MB.
+	MaxRenderDepth = 1000
 )
 
 // Request is what a template may read of the captured request.
@@ -81,10 +84,19 @@ func (d *Data) JSONRaw(path string) string { return gjson.GetBytes(d.req.Body, p
 // Body is the stored body as text.
 func (d *Data) Body() string { return string(d.req.Body) }
 
-// stepFunc is the function Parse calls at the start of every loop
-// iteration and every template; Render binds it to the rendering's budget.
-// The name is one nobody writes by chance.
-const stepFunc = "_hookscope_step"
+// Parse calls stepFunc at the start of every loop iteration, enterFunc at
+// the start of every template and leaveFunc at its end; Render binds them
+// to the rendering's budget. The names are ones nobody writes by chance.
+const (
+	stepFunc  = "_hookscope_step"
+	enterFunc = "_hookscope_enter"
+	leaveFunc = "_hookscope_leave"
+)
+
+// unbound is what the three do in a template not run by Render.
+func unbound() (string, error) {
+	return "", errors.New("the body template must be run by rules.Render")
+}
 
 var funcs = template.FuncMap{
 	"json": func(v any) (string, error) {
@@ -93,15 +105,15 @@ var funcs = template.FuncMap{
 	},
 	// Replaced by Render; a template executed some other way has no bound,
 	// so it refuses to run rather than run unbounded.
-	stepFunc: func() (string, error) {
-		return "", errors.New("the body template must be run by rules.Render")
-	},
+	stepFunc:  unbound,
+	enterFunc: unbound,
+	leaveFunc: unbound,
 }
 
 // Parse compiles a body template; its error is the one shown when a rule
-// is saved. Every range body and every template (so also recursion through
-// {{template}}) starts with a call to the step function, which is how
-// Render bounds the work.
+// is saved. Every range body starts with a call to the step function and
+// every template (so also recursion through {{template}}) is framed by
+// enter and leave calls, which is how Render bounds the work.
 func Parse(body string) (*template.Template, error) {
 	t, err := template.New("body").Funcs(funcs).Parse(body)
 	if err != nil {
@@ -109,8 +121,12 @@ func Parse(body string) (*template.Template, error) {
 	}
 	for _, sub := range t.Templates() {
 		if sub.Tree != nil && sub.Tree.Root != nil {
-			instrument(sub.Tree.Root)
-			sub.Tree.Root.Nodes = append([]parse.Node{stepNode(sub.Tree.Root.Pos)}, sub.Tree.Root.Nodes...)
+			root := sub.Tree.Root
+			instrument(root)
+			nodes := make([]parse.Node, 0, len(root.Nodes)+2)
+			nodes = append(nodes, callNode(enterFunc, root.Pos))
+			nodes = append(nodes, root.Nodes...)
+			root.Nodes = append(nodes, callNode(leaveFunc, root.Pos))
 		}
 	}
 	return t, nil
@@ -138,15 +154,16 @@ func instrument(n parse.Node) {
 		instrument(n.ElseList)
 		for _, l := range []*parse.ListNode{n.List, n.ElseList} {
 			if l != nil {
-				l.Nodes = append([]parse.Node{stepNode(n.Pos)}, l.Nodes...)
+				l.Nodes = append([]parse.Node{callNode(stepFunc, n.Pos)}, l.Nodes...)
 			}
 		}
 	}
 }
 
-// stepNode is {{_hookscope_step}}: it prints "" or stops the execution.
-func stepNode(pos parse.Pos) parse.Node {
-	cmd := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{parse.NewIdentifier(stepFunc).SetPos(pos)}}
+// callNode is {{name}} for one of the bounding functions: it prints "" or
+// stops the execution.
+func callNode(name string, pos parse.Pos) parse.Node {
+	cmd := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{parse.NewIdentifier(name).SetPos(pos)}}
 	return &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Pipe: &parse.PipeNode{NodeType: parse.NodePipe, Pos: pos, Cmds: []*parse.CommandNode{cmd}}}
 }
 
@@ -160,6 +177,7 @@ type budget struct {
 	ctx      context.Context
 	deadline time.Time
 	steps    int
+	depth    int
 }
 
 // ctxEvery is how many steps pass between looks at the context: a
@@ -173,6 +191,22 @@ var (
 	maxSteps = MaxRenderSteps
 	maxTime  = MaxRenderTime
 )
+
+// enter counts a template call as a step, one level deeper.
+func (b *budget) enter() (string, error) {
+	b.depth++
+	if b.depth > MaxRenderDepth {
+		return "", &stopError{fmt.Sprintf("the body template calls templates more than %d deep; make it recurse less", MaxRenderDepth)}
+	}
+	return b.step()
+}
+
+// leave ends a template call. A rendering stopped inside a template never
+// gets here, and needs not: it is over.
+func (b *budget) leave() (string, error) {
+	b.depth--
+	return "", nil
+}
 
 func (b *budget) step() (string, error) {
 	b.steps++
@@ -216,7 +250,7 @@ func RenderContext(ctx context.Context, t *template.Template, d Data) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	run.Funcs(template.FuncMap{stepFunc: b.step})
+	run.Funcs(template.FuncMap{stepFunc: b.step, enterFunc: b.enter, leaveFunc: b.leave})
 	var buf bytes.Buffer
 	w := &cappedWriter{buf: &buf, left: MaxRenderedBody}
 	if err := run.Execute(w, &d); err != nil {
