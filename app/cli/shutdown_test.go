@@ -7,14 +7,18 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"dev.hookscope/app"
 )
 
 // stalledUpload starts a POST of a 1 MB body on addr, waits for the
@@ -187,5 +191,91 @@ func TestBinaryStopsWithinFiveSecondsOfSIGTERM(t *testing.T) {
 		checkStop(t, code, time.Since(start), answers)
 	case <-time.After(3 * exitWithin):
 		t.Fatalf("serve had not exited %v after SIGTERM", 3*exitWithin)
+	}
+}
+
+// TestServeGivesUpOnAForwardThatNeverEnds: a queued forward to a target
+// that never answers (30 s timeout) would hold the store's close; serve
+// still exits within 5 s, says so on stderr, and the capture is kept.
+func TestServeGivesUpOnAForwardThatNeverEnds(t *testing.T) {
+	release := make(chan struct{})
+	reached := make(chan struct{}, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reached <- struct{}{}:
+		default:
+		}
+		<-release
+	}))
+	defer target.Close()
+	var releaseOnce sync.Once
+	letGo := func() { releaseOnce.Do(func() { close(release) }) }
+	defer letGo()
+
+	db := filepath.Join(t.TempDir(), "forward.db")
+	core, err := app.Open(app.Config{DBPath: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := core.SetForwardRules([]app.ForwardRule{{Prefix: "/fwd", Target: target.URL, Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	core.Close()
+
+	pr, pw := io.Pipe()
+	stop := make(chan struct{})
+	codes := make(chan int, 1)
+	var stderr lockedBuffer
+	go func() {
+		codes <- Run(Env{Stdout: pw, Stderr: &stderr, Signals: stop}, []string{"serve", "--listen", "127.0.0.1:0", "--db", db})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go io.Copy(io.Discard, pr)
+	if err != nil || !strings.HasPrefix(line, "listening on ") {
+		t.Fatalf("first line %q %v", line, err)
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	resp, err := http.Post(base+"/fwd/x", "text/plain", strings.NewReader("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("capture answered %d", resp.StatusCode)
+	}
+	select {
+	case <-reached:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the forward did not reach its target within 5 s")
+	}
+	start := time.Now()
+	close(stop)
+	code := <-codes
+	took := time.Since(start)
+	if code != 0 || took > exitWithin {
+		t.Fatalf("exit %d after %v, want 0 within %v", code, took, exitWithin)
+	}
+	if !strings.Contains(stderr.String(), "every request answered 2xx is already saved") {
+		t.Fatalf("stderr %q, want the note that serve did not wait", stderr.String())
+	}
+	t.Logf("exited %v after the stop with a forward under way", took)
+	// In a process, exiting ends the forward; here its goroutine goes on,
+	// so the target lets it finish, the store closes and list can read the
+	// capture that was answered 200.
+	letGo()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, errOut := run("list", "--json", "--db", db)
+		if code == 0 {
+			if !strings.Contains(out, `"/fwd/x"`) {
+				t.Fatalf("list: %s", out)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("list: %d %s", code, errOut)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
