@@ -274,6 +274,18 @@ func TestTCPAPIRequiresToken(t *testing.T) {
 			t.Fatalf("auth %q got %d", auth, resp.StatusCode)
 		}
 	}
+	// The scheme in any case (RFC 7235); the ping names no file.
+	req, _ := http.NewRequest("GET", "http://"+apiAddr+"/v1/ping", nil)
+	req.Header.Set("Authorization", "bearer "+strings.TrimSpace(string(token)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ping, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(ping), `"ok":true`) || strings.Contains(string(ping), db) {
+		t.Fatalf("ping with a lower-case bearer: %d %s", resp.StatusCode, ping)
+	}
 	client, err := localapi.DialTCP(apiAddr, strings.TrimSpace(string(token)))
 	if err != nil {
 		t.Fatal(err)
