@@ -77,10 +77,16 @@ type Core struct {
 	responses *responder
 	closeOnce sync.Once
 	dups      *replay.DuplicateIndex
+	// background is set once StartBackground has run.
+	background sync.Once
+	started    bool
 }
 
-// Open opens the store; the listener is started separately so a taken port
-// does not stop the window from showing what is already stored.
+// Open opens the store and starts nothing: a one-shot command gets the same
+// Core as the window without forward workers, a retention loop or a
+// duplicate warm-up. The window and `serve` call StartBackground, and start
+// the listener separately, so a taken port does not stop the window from
+// showing what is already stored.
 func Open(cfg Config) (*Core, error) {
 	if cfg.DBPath == "" {
 		cfg.DBPath = DefaultDBPath()
@@ -105,9 +111,19 @@ func Open(cfg Config) (*Core, error) {
 	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
 	c.forward = newForwarder(c, rules)
 	c.responses = newResponder(st)
-	c.warmDuplicates()
-	c.startRetention()
 	return c, nil
+}
+
+// StartBackground starts what a long-running capturer needs: forwarding
+// workers, the retention loop, and the duplicate index warmed with the
+// latest requests. Calling it again does nothing.
+func (c *Core) StartBackground() {
+	c.background.Do(func() {
+		c.forward.start()
+		c.warmDuplicates()
+		c.startRetention()
+		c.started = true
+	})
 }
 
 // DBPath is the database file in use.
@@ -215,8 +231,12 @@ func (c *Core) ListenerURL() string {
 func (c *Core) Close() error {
 	c.StopListener()
 	c.closeOnce.Do(func() {
-		c.stopRetention()
-		c.forward.close()
+		// Stops StartBackground from starting anything from now on.
+		c.background.Do(func() {})
+		if c.started {
+			c.stopRetention()
+			c.forward.close()
+		}
 	})
 	if err := c.store.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)

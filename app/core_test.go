@@ -23,6 +23,7 @@ func openCore(t *testing.T) *Core {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	c.StartBackground()
 	return c
 }
 

@@ -46,6 +46,8 @@ type forwarder struct {
 	rules []ForwardRule
 	queue chan forwardJob
 	wg    sync.WaitGroup
+	// running is set by start; a passive core queues nothing.
+	running bool
 }
 
 type forwardJob struct {
@@ -54,11 +56,18 @@ type forwardJob struct {
 }
 
 func newForwarder(core *Core, rules []ForwardRule) *forwarder {
-	f := &forwarder{core: core, rules: sortRules(rules), queue: make(chan forwardJob, forwardQueue)}
+	return &forwarder{core: core, rules: sortRules(rules), queue: make(chan forwardJob, forwardQueue)}
+}
+
+// start runs the workers; until then nothing is queued (a core opened for
+// one command never forwards).
+func (f *forwarder) start() {
+	f.mu.Lock()
+	f.running = true
+	f.mu.Unlock()
 	for range forwardWorkers {
 		f.wg.Go(f.work)
 	}
-	return f
 }
 
 func sortRules(rules []ForwardRule) []ForwardRule {
@@ -88,6 +97,12 @@ func (f *forwarder) enqueue(s storage.Summary) {
 	rule, ok := f.rule(s.Path)
 	if !ok || rule.Relay {
 		return // relayed requests are forwarded while their sender waits
+	}
+	f.mu.RLock()
+	running := f.running
+	f.mu.RUnlock()
+	if !running {
+		return
 	}
 	select {
 	case f.queue <- forwardJob{id: s.ID, target: rule.Target}:

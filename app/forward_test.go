@@ -120,6 +120,7 @@ func TestDuplicateDeliveriesAreMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
+	c2.StartBackground() // as the window and serve do
 	c2.StartListener("")
 	c = c2
 	send(`{"id":"evt_2","type":"invoice.paid"}`, nil)

@@ -68,9 +68,13 @@ func (c *Core) SetRetention(r storage.Retention) error {
 	if err := SaveRetention(c.store, r); err != nil {
 		return err
 	}
-	select {
-	case c.retention.wake <- struct{}{}:
-	default:
+	// A passive core (a one-shot command) only saves; the instance that
+	// captures prunes at its next pass.
+	if c.retention != nil {
+		select {
+		case c.retention.wake <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }

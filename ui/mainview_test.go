@@ -31,6 +31,7 @@ func newHarness(t *testing.T, listen string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	core.StartBackground() // as Run does
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	v := NewMainView(a, w, core)
 	w.SetContent(v.Object())

@@ -30,6 +30,7 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 		return 2
 	}
 	defer core.Close()
+	core.StartBackground()
 	// The command line works while the window holds the store, through
 	// this socket.
 	api, err := localapi.Start(core, localapi.Options{TCPAddr: apiAddr})

@@ -105,6 +105,7 @@ func runServe(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	core.StartBackground()
 	apiServer, err := StartAPI(core, *api, env.Stderr)
 	if err != nil {
 		core.Close()

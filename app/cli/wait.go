@@ -134,6 +134,7 @@ func (w *waitFlags) waitHere(ctx context.Context, env Env, f app.Filter) ([]*sto
 		return nil, err
 	}
 	defer core.Close()
+	core.StartBackground() // it captures, so it forwards as serve would
 	if w.since == "" {
 		if f.SinceID, err = core.NewestID(); err != nil {
 			return nil, err

@@ -238,11 +238,18 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 		return
 	}
 	opt := signature.Options{Secret: in.Secret, URL: in.URL}
-	if rule, ok := s.core.SecretFor(rec.Path); ok && in.Secret == "" {
-		opt.Secret, opt.URL = rule.Secret, rule.URL
-		if in.Scheme == "" {
-			in.Scheme = rule.Scheme
-		}
+	key, err := app.ResolveSigningKey(rec.Path, in.Scheme, in.Secret, rec.Header, s.core.SecretFor)
+	if errors.Is(err, app.ErrNoSecret) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf(`no "secret" given and none saved for %s`, rec.Path))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	in.Scheme, opt.Secret = key.Scheme, key.Options.Secret
+	if key.Saved && opt.URL == "" {
+		opt.URL = key.Options.URL
 	}
 	if in.Tolerance != "" {
 		d, err := time.ParseDuration(in.Tolerance)
@@ -255,15 +262,12 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 			opt.Tolerance = signature.NoTolerance
 		}
 	}
-	if in.Scheme == "" {
-		in.Scheme = "auto"
-	}
 	res, err := app.VerifyRecord(rec, in.Scheme, opt)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if overTCP && in.Secret == "" {
+	if overTCP && key.Saved {
 		res.Expected, res.SignedPayload = "", ""
 	}
 	writeJSON(w, http.StatusOK, res)
