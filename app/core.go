@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -276,11 +277,17 @@ func (c *Core) Clear() error {
 	return nil
 }
 
-// Secrets returns the saved signature rules, longest prefix first.
-func (c *Core) Secrets() []SecretRule {
+// SecretRules lists the saved signature rules, longest prefix first, with
+// each secret masked: no surface prints a saved secret.
+func (c *Core) SecretRules() ([]SecretRule, error) {
 	c.secretsMu.RLock()
 	defer c.secretsMu.RUnlock()
-	return append([]SecretRule(nil), c.secrets.rules...)
+	out := make([]SecretRule, len(c.secrets.rules))
+	for i, r := range c.secrets.rules {
+		r.Secret = MaskSecret(r.Secret)
+		out[i] = r
+	}
+	return out, nil
 }
 
 // SecretFor returns the rule for a path, if one is saved.
@@ -309,17 +316,27 @@ func (c *Core) SaveSecret(rule SecretRule) error {
 	})
 }
 
+// ErrNoSuchSecret is returned by DeleteSecret for a prefix with no rule.
+var ErrNoSuchSecret = errors.New("no secret is saved for that prefix")
+
 // DeleteSecret forgets the rule for prefix.
 func (c *Core) DeleteSecret(prefix string) error {
-	return c.updateSecrets(func(rules []SecretRule) []SecretRule {
+	found := false
+	err := c.updateSecrets(func(rules []SecretRule) []SecretRule {
 		out := rules[:0]
 		for _, r := range rules {
 			if r.Prefix != prefix {
 				out = append(out, r)
+			} else {
+				found = true
 			}
 		}
 		return out
 	})
+	if err == nil && !found {
+		return fmt.Errorf("%w (%s; hookscope secrets lists them)", ErrNoSuchSecret, prefix)
+	}
+	return err
 }
 
 func (c *Core) updateSecrets(change func([]SecretRule) []SecretRule) error {

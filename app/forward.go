@@ -189,10 +189,10 @@ func loadForwardRules(st *storage.Store) ([]ForwardRule, error) {
 }
 
 // ForwardRules returns the saved forwarding rules.
-func (c *Core) ForwardRules() []ForwardRule {
+func (c *Core) ForwardRules() ([]ForwardRule, error) {
 	c.forward.mu.RLock()
 	defer c.forward.mu.RUnlock()
-	return append([]ForwardRule(nil), c.forward.rules...)
+	return append([]ForwardRule(nil), c.forward.rules...), nil
 }
 
 // SetForwardRules replaces the forwarding rules and saves them.

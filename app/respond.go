@@ -113,11 +113,11 @@ func (c *Core) answerByRule(ctx context.Context, rec *storage.Record) (capture.A
 }
 
 // ResponseRules returns the response rules, in the order they are tried.
-func (c *Core) ResponseRules() []rules.Rule {
+func (c *Core) ResponseRules() ([]rules.Rule, error) {
 	r := c.responder()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return cloneRules(r.rules)
+	return cloneRules(r.rules), nil
 }
 
 // SetResponseRules checks, saves and applies the response rules; the first

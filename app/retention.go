@@ -43,7 +43,14 @@ func (c *Core) retentionWorker() {
 }
 
 func (c *Core) pruneNow() {
-	n, err := c.store.Prune(c.Retention(), time.Now())
+	r, err := c.Retention()
+	if err != nil {
+		if c.cfg.Notices != nil {
+			fmt.Fprintln(c.cfg.Notices, "retention: "+err.Error())
+		}
+		return
+	}
+	n, err := c.store.Prune(r, time.Now())
 	if n > 0 {
 		c.hub.Publish(Reset)
 	}
@@ -58,9 +65,8 @@ func (c *Core) stopRetention() {
 }
 
 // Retention is the saved policy (zero: keep everything).
-func (c *Core) Retention() storage.Retention {
-	r, _ := LoadRetention(c.store)
-	return r
+func (c *Core) Retention() (storage.Retention, error) {
+	return LoadRetention(c.store)
 }
 
 // SetRetention saves a policy and applies it at once, in the background.

@@ -91,16 +91,6 @@ func Verdict(res signature.Result) storage.SigState {
 	return storage.SigInvalid
 }
 
-// SavedSecretFor reads the rule for path straight from a store, for
-// commands that open the file themselves.
-func SavedSecretFor(st *storage.Store, path string) (SecretRule, bool) {
-	book, err := loadSecrets(st)
-	if err != nil {
-		return SecretRule{}, false
-	}
-	return book.match(path)
-}
-
 // SigningKey is the scheme and options a verify or a re-sign uses, and
 // whether the secret came from the saved rules rather than the caller.
 type SigningKey struct {

@@ -39,7 +39,8 @@ func (f *forwardForm) rule() app.ForwardRule {
 }
 
 func (v *MainView) showForwardDialog() {
-	f := newForwardForm(v.core.ForwardRules())
+	list, _ := v.core.ForwardRules() // the core's own copy: it cannot fail
+	f := newForwardForm(list)
 	items := []*widget.FormItem{
 		widget.NewFormItem("Path prefix", f.prefix),
 		widget.NewFormItem("Target URL", f.target),
@@ -66,7 +67,8 @@ func (v *MainView) showForwardDialog() {
 
 // updateForwardButton shows whether forwarding is on, and where to.
 func (v *MainView) updateForwardButton() {
-	for _, r := range v.core.ForwardRules() {
+	list, _ := v.core.ForwardRules()
+	for _, r := range list {
 		if r.Enabled {
 			verb := "Forwarding to "
 			if r.Relay {

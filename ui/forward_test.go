@@ -54,7 +54,7 @@ func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
 		test.Tap(checks[0])
 	})
 	tapDialogButton(t, h.window, "Save")
-	if rules := h.core.ForwardRules(); len(rules) != 1 || rules[0].Target != target.URL || !rules[0].Enabled {
+	if rules, _ := h.core.ForwardRules(); len(rules) != 1 || rules[0].Target != target.URL || !rules[0].Enabled {
 		t.Fatalf("rules %+v", rules)
 	}
 	if got := onUI(func() string { return h.view.forwardBtn.Text }); got != "Forwarding to "+target.URL {
@@ -87,7 +87,7 @@ func TestRetentionDialogSavesThePolicyAndPrunes(t *testing.T) {
 		test.Type(entries[0], "2")
 	})
 	tapDialogButton(t, h.window, "Save")
-	if r := h.core.Retention(); r.MaxCount != 2 {
+	if r, _ := h.core.Retention(); r.MaxCount != 2 {
 		t.Fatalf("policy %+v", r)
 	}
 	h.waitForCount(2)

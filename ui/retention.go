@@ -64,7 +64,12 @@ func (f *retentionForm) policy() (storage.Retention, error) {
 }
 
 func (v *MainView) showRetentionDialog() {
-	f := newRetentionForm(v.core.Retention())
+	current, err := v.core.Retention()
+	if err != nil {
+		dialog.ShowError(err, v.window)
+		return
+	}
+	f := newRetentionForm(current)
 	note := widget.NewLabel("Older requests are deleted in the background. The file keeps its size until " +
 		"compacted: close Hookscope and run `hookscope compact`.")
 	note.Wrapping = fyne.TextWrapWord

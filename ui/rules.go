@@ -228,7 +228,8 @@ type rulesDialog struct {
 }
 
 func (v *MainView) showRulesDialog() {
-	d := &rulesDialog{v: v, selected: -1, rules: v.core.ResponseRules()}
+	list, _ := v.core.ResponseRules() // the core's own copy: it cannot fail
+	d := &rulesDialog{v: v, selected: -1, rules: list}
 	d.list = widget.NewList(func() int { return len(d.rules) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -331,7 +332,7 @@ func (d *rulesDialog) save(list []rules.Rule) error {
 	if err := d.v.core.SetResponseRules(list); err != nil {
 		return err
 	}
-	d.rules = d.v.core.ResponseRules()
+	d.rules, _ = d.v.core.ResponseRules()
 	d.list.UnselectAll()
 	d.list.Refresh()
 	return nil

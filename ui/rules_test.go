@@ -74,7 +74,7 @@ func TestRulesDialogAddsEditsAndDeletesRules(t *testing.T) {
 		test.Type(entries[7], "2")
 	})
 	tapDialogButton(t, h.window, "Save")
-	got := h.core.ResponseRules()
+	got := mustRules(t, h.core)
 	if len(got) != 1 || got[0].Name != "flaky" || got[0].Status != 201 || got[0].Failure != rules.FailFirstN || got[0].FailN != 2 ||
 		got[0].Headers["X-Rule"] != "flaky" || !got[0].Enabled || got[0].Method != "" {
 		t.Fatalf("saved %+v", got)
@@ -109,7 +109,7 @@ func TestRulesDialogAddsEditsAndDeletesRules(t *testing.T) {
 		t.Fatal("N stays editable for a mode without it")
 	}
 	tapDialogButton(t, h.window, "Save")
-	if got := h.core.ResponseRules(); len(got) != 1 || got[0].Failure != rules.FailClose || got[0].Method != "POST" {
+	if got := mustRules(t, h.core); len(got) != 1 || got[0].Failure != rules.FailClose || got[0].Method != "POST" {
 		t.Fatalf("after edit %+v", got)
 	}
 
@@ -120,14 +120,14 @@ func TestRulesDialogAddsEditsAndDeletesRules(t *testing.T) {
 	tapDialogButton(t, h.window, "Save")
 	uithread.DoAndWait(func() { list.Select(1) })
 	tapDialogButton(t, h.window, "Move up")
-	if got := h.core.ResponseRules(); len(got) != 2 || got[0].Name != "/other" || got[1].Name != "flaky" {
+	if got := mustRules(t, h.core); len(got) != 2 || got[0].Name != "/other" || got[1].Name != "flaky" {
 		t.Fatalf("after move up %+v", got)
 	}
 
 	uithread.DoAndWait(func() { list.Select(1) })
 	tapDialogButton(t, h.window, "Delete")
 	tapDialogButton(t, h.window, "Yes")
-	if got := h.core.ResponseRules(); len(got) != 1 || got[0].Name != "/other" {
+	if got := mustRules(t, h.core); len(got) != 1 || got[0].Name != "/other" {
 		t.Fatalf("after delete %+v", got)
 	}
 }
@@ -152,7 +152,7 @@ func TestRulesDialogShowsTheErrorAndKeepsWhatWasTyped(t *testing.T) {
 	}
 	uithread.DoAndWait(func() { entries[5].SetText("{{.ID}}") })
 	tapDialogButton(t, h.window, "Save")
-	if got := h.core.ResponseRules(); len(got) != 1 || got[0].BodyTemplate != "{{.ID}}" {
+	if got := mustRules(t, h.core); len(got) != 1 || got[0].BodyTemplate != "{{.ID}}" {
 		t.Fatalf("saved %+v", got)
 	}
 }
@@ -219,4 +219,13 @@ func TestRulesAnswerBodyPreviewIsBounded(t *testing.T) {
 	if got := bodyPreview(storage.AnswerRecord{Body: []byte{0xff, 0xfe}, BodySize: 2}); got != app.HumanSize(2)+" of binary data" {
 		t.Fatalf("%q", got)
 	}
+}
+
+func mustRules(t *testing.T, b interface{ ResponseRules() ([]rules.Rule, error) }) []rules.Rule {
+	t.Helper()
+	list, err := b.ResponseRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -10,24 +9,9 @@ import (
 	"dev.hookscope/storage"
 )
 
-// Backend is what one-shot commands need of a store. Commands use it
-// rather than *storage.Store so the same code can run against the file or
-// against the running instance that holds it.
-type Backend interface {
-	Summaries(afterID uint64, limit int) ([]storage.Summary, error)
-	Get(id uint64) (*storage.Record, error)
-	Append(ctx context.Context, rec *storage.Record) (uint64, error)
-	Delete(ids ...uint64) error
-	SecretFor(path string) (app.SecretRule, bool)
-	Close() error
-}
-
-// fileBackend is the database file opened by this process.
-type fileBackend struct{ *storage.Store }
-
-func (f fileBackend) SecretFor(path string) (app.SecretRule, bool) {
-	return app.SavedSecretFor(f.Store, path)
-}
+// Backend is what every command is written against: the core over the
+// file this process opened, or the running instance's local API.
+type Backend = app.Backend
 
 // openBackend opens the database for a one-shot command: through the
 // running instance's socket when there is one, else the file itself. A
@@ -38,14 +22,15 @@ func openBackend(path string) (Backend, error) {
 	if dialErr == nil {
 		return client, nil
 	}
-	st, err := storage.Open(path, storage.Options{})
+	// A passive core: no listener, no forwarding, no retention loop.
+	core, err := app.Open(app.Config{DBPath: path})
 	if errors.Is(err, storage.ErrInUse) {
 		return nil, inUseError(err, path, dialErr)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return fileBackend{st}, nil
+	return core, nil
 }
 
 // inUseError explains why a database held by another process could not be

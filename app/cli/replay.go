@@ -20,8 +20,8 @@ import (
 	"dev.hookscope/storage"
 )
 
-// replayHistory is implemented by backends that keep replay history; the
-// local file does (it embeds *storage.Store), others may not yet.
+// replayHistory is implemented by the backends that keep replay history:
+// the core and the local API's client.
 type replayHistory interface {
 	AppendReplay(storage.ReplayRecord) (uint64, error)
 }
@@ -150,8 +150,8 @@ func saveReplay(env Env, st Backend, r storage.ReplayRecord) uint64 {
 	return id
 }
 
-// replayJSON is the stable shape of `replay --json` (DESIGN.md): add
-// fields freely, never rename.
+// replayJSON is the stable shape of `replay --json` (docs/cli.md,
+// "replay --json"): add fields freely, never rename.
 type replayJSON struct {
 	Status     int                  `json:"status"`
 	Proto      string               `json:"proto"`

@@ -27,12 +27,12 @@ func runRetention(env Env, args []string) (int, error) {
 	if err := checkRetentionFlags(set, *off, float64(*count), *days, *mb); err != nil {
 		return ExitError, err
 	}
-	get, save, closeFn, err := retentionAccess(*db)
+	be, err := openBackend(*db)
 	if err != nil {
 		return ExitError, err
 	}
-	defer closeFn()
-	r, err := get()
+	defer be.Close()
+	r, err := be.Retention()
 	if err != nil {
 		return ExitError, err
 	}
@@ -49,7 +49,7 @@ func runRetention(env Env, args []string) (int, error) {
 		r.MaxBytes = int64(*mb * 1e6)
 	}
 	if *off || set["count"] || set["days"] || set["mb"] {
-		if err := save(r); err != nil {
+		if err := be.SetRetention(r); err != nil {
 			return ExitError, err
 		}
 	}
@@ -72,21 +72,6 @@ func checkRetentionFlags(set map[string]bool, off bool, count, days, mb float64)
 		return usagef("--off keeps everything, so it cannot go with --count, --days or --mb")
 	}
 	return nil
-}
-
-// retentionAccess reads and writes the policy through the running instance
-// (which then prunes at once), else in the file.
-func retentionAccess(db string) (func() (storage.Retention, error), func(storage.Retention) error, func() error, error) {
-	if client, err := localapi.Dial(db); err == nil {
-		return client.Retention, client.SetRetention, client.Close, nil
-	}
-	st, err := storage.Open(db, storage.Options{})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	get := func() (storage.Retention, error) { return app.LoadRetention(st) }
-	set := func(r storage.Retention) error { return app.SaveRetention(st, r) }
-	return get, set, st.Close, nil
 }
 
 func runCompact(env Env, args []string) (int, error) {

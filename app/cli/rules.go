@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,10 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"dev.hookscope/app"
-	"dev.hookscope/app/localapi"
 	"dev.hookscope/app/rules"
-	"dev.hookscope/storage"
 )
 
 // rulesSynopsis is registered in cli.go; its extra lines carry their own
@@ -82,12 +78,12 @@ func runRules(env Env, args []string) (int, error) {
 			return ExitError, err
 		}
 	}
-	acc, err := openRules(*db)
+	be, err := openBackend(*db)
 	if err != nil {
 		return ExitError, err
 	}
-	defer acc.close()
-	list, err := acc.get()
+	defer be.Close()
+	list, err := be.ResponseRules()
 	if err != nil {
 		return ExitError, err
 	}
@@ -101,7 +97,7 @@ func runRules(env Env, args []string) (int, error) {
 		} else {
 			list = append(list, added)
 		}
-		if err := acc.set(list); err != nil {
+		if err := be.SetResponseRules(list); err != nil {
 			return ExitError, err
 		}
 		fmt.Fprintf(env.Stdout, "%s response rule %q: %s\n", verb, added.Name, added.Describe())
@@ -111,12 +107,12 @@ func runRules(env Env, args []string) (int, error) {
 			return ExitError, fmt.Errorf("no response rule is named %q (hookscope rules lists them)", rest[0])
 		}
 		name := list[i].Name
-		if err := acc.set(append(list[:i:i], list[i+1:]...)); err != nil {
+		if err := be.SetResponseRules(append(list[:i:i], list[i+1:]...)); err != nil {
 			return ExitError, err
 		}
 		fmt.Fprintf(env.Stdout, "deleted response rule %q\n", name)
 	case "clear":
-		if err := acc.set(nil); err != nil {
+		if err := be.SetResponseRules(nil); err != nil {
 			return ExitError, err
 		}
 		fmt.Fprintf(env.Stdout, "removed %d response rule(s)\n", len(list))
@@ -238,28 +234,4 @@ func printRules(env Env, list []rules.Rule, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", r.Name, method, r.PathPattern, r.Describe(), state)
 	}
 	return tw.Flush()
-}
-
-// rulesAccess reads and writes the rules through the running instance
-// (which answers by them at once), else in the file.
-type rulesAccess struct {
-	get   func() ([]rules.Rule, error)
-	set   func([]rules.Rule) error
-	close func() error
-}
-
-func openRules(db string) (rulesAccess, error) {
-	if client, err := localapi.Dial(db); err == nil {
-		return rulesAccess{client.ResponseRules, client.SetResponseRules, client.Close}, nil
-	}
-	st, err := storage.Open(db, storage.Options{})
-	if errors.Is(err, storage.ErrInUse) {
-		return rulesAccess{}, fmt.Errorf("%w, and its local API at %s did not answer", err, localapi.SocketPath(db))
-	}
-	if err != nil {
-		return rulesAccess{}, err
-	}
-	get := func() ([]rules.Rule, error) { return app.LoadResponseRules(st) }
-	set := func(list []rules.Rule) error { return app.SaveResponseRules(st, list) }
-	return rulesAccess{get, set, st.Close}, nil
 }

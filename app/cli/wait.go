@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -201,7 +202,10 @@ func runDelete(env Env, args []string) (int, error) {
 		if err != nil {
 			return ExitError, err
 		}
-		ids = append(ids, id)
+		// `delete 1 1` deletes one request and says so, on either side.
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	be, err := openBackend(*db)
 	if err != nil {

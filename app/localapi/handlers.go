@@ -37,6 +37,11 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
 	mux.HandleFunc("GET /v1/retention", s.getRetention)
 	mux.HandleFunc("PUT /v1/retention", s.putRetention)
+	mux.HandleFunc("GET /v1/forward", s.getForward)
+	mux.HandleFunc("PUT /v1/forward", s.putForward)
+	mux.HandleFunc("GET /v1/secrets", s.getSecrets)
+	mux.HandleFunc("POST /v1/secrets", s.postSecret)
+	mux.HandleFunc("DELETE /v1/secrets", s.deleteSecret)
 	mux.HandleFunc("GET /v1/rules", s.getRules)
 	mux.HandleFunc("PUT /v1/rules", s.putRules)
 	mux.HandleFunc("GET /v1/wait", s.wait)
@@ -589,7 +594,12 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRetention(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.core.Retention())
+	ret, err := s.core.Retention()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, ret)
 }
 
 func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {

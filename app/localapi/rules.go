@@ -9,7 +9,11 @@ import (
 
 // getRules answers the response rules in the order they are tried.
 func (s *Server) getRules(w http.ResponseWriter, r *http.Request) {
-	list := s.core.ResponseRules()
+	list, err := s.core.ResponseRules()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
 	if list == nil {
 		list = []rules.Rule{} // [] rather than null, for scripts
 	}

@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+
+	"dev.hookscope/app/rules"
+	"dev.hookscope/storage"
+)
+
+// Backend is every capability a front end uses on a store. The core
+// answers it for a file this process opened; the local API's client
+// answers it for the instance that holds the file. A command is written
+// once against Backend and behaves the same on either side (docs/cli.md,
+// "Which side answers").
+type Backend interface {
+	Summaries(afterID uint64, limit int) ([]storage.Summary, error)
+	Get(id uint64) (*storage.Record, error)
+	Append(ctx context.Context, rec *storage.Record) (uint64, error)
+	Delete(ids ...uint64) error
+
+	// SecretFor is the saved rule for a path, secret included: only the
+	// owner's socket ever answers it.
+	SecretFor(path string) (SecretRule, bool)
+	// SecretRules lists the saved rules with their secrets masked.
+	SecretRules() ([]SecretRule, error)
+	SaveSecret(rule SecretRule) error
+	DeleteSecret(prefix string) error
+
+	Retention() (storage.Retention, error)
+	SetRetention(r storage.Retention) error
+	ResponseRules() ([]rules.Rule, error)
+	SetResponseRules(list []rules.Rule) error
+	ForwardRules() ([]ForwardRule, error)
+	SetForwardRules(list []ForwardRule) error
+
+	Close() error
+}
+
+var _ Backend = (*Core)(nil)
