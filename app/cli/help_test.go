@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -173,5 +174,32 @@ func checkErrorLine(t *testing.T, args []string, errOut, prefix, repeated, want 
 	}
 	if !strings.Contains(rest, want) {
 		t.Errorf("%q: stderr %q lacks %q", args, errOut, want)
+	}
+}
+
+// TestContractDocCoversTheCommands: docs/cli.md is the project's contract
+// for the command line, kept current with the table: every command has a
+// section and every flag a synopsis names is described there.
+func TestContractDocCoversTheCommands(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	flagName := regexp.MustCompile(`--[a-z][a-z-]*`)
+	for _, c := range commands() {
+		if !strings.Contains(doc, "\n### "+c.name+"\n") {
+			t.Errorf("docs/cli.md has no section for %s", c.name)
+		}
+		for _, f := range flagName.FindAllString(c.synopsis, -1) {
+			if !strings.Contains(doc, "`"+f) {
+				t.Errorf("docs/cli.md does not describe %s %s", c.name, f)
+			}
+		}
+	}
+	for _, f := range flagName.FindAllString(listenerFlagsNote, -1) {
+		if !strings.Contains(doc, "`"+f) {
+			t.Errorf("docs/cli.md does not describe the listener flag %s", f)
+		}
 	}
 }
