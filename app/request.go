@@ -24,8 +24,8 @@ func FullURL(rec *storage.Record) string {
 	return u
 }
 
-// RequestJSON is the stable shape of `show --json` (see DESIGN.md): add
-// fields freely, never rename.
+// RequestJSON is the stable shape of `show --json` (docs/cli.md,
+// "show --json"): add fields freely, never rename.
 type RequestJSON struct {
 	ID           uint64      `json:"id"`
 	ReceivedAt   string      `json:"received_at"`

@@ -25,8 +25,9 @@ import (
 const (
 	settingReplayTarget = "replay_target"
 	defaultReplayTarget = "http://localhost:3000"
-	// maxEditableBody: an Entry holding more than this is sluggish (DESIGN:
-	// seconds at half a megabyte); bigger bodies are replaced from a file.
+	// maxEditableBody: an Entry holding more than this is sluggish (seconds
+	// at half a megabyte: docs/cli.md, "Bodies too big to edit in the
+	// window"); bigger bodies are replaced from a file.
 	maxEditableBody = 64 << 10
 )
 

@@ -27,8 +27,8 @@ type harPostData struct {
 	MimeType string `json:"mimeType"`
 	Text     string `json:"text"`
 	// Encoding is "base64" when Text is the base64 of a body that is not
-	// valid UTF-8 (DESIGN.md: HAR's own content.encoding does the same for
-	// responses, but postData has no such field).
+	// valid UTF-8 (docs/cli.md, "HAR export": HAR's own content.encoding
+	// does the same for responses, but postData has no such field).
 	Encoding string `json:"_encoding,omitempty"`
 }
 

@@ -154,9 +154,9 @@ func applyHeaders(h http.Header, edits []HeaderEdit) {
 	}
 }
 
-// TargetURL applies the DESIGN rule: a target with a path is used as it
-// stands, query included; a bare scheme://host[:port] gets the captured
-// path and raw query, exactly as they were on the wire.
+// TargetURL applies the rule of docs/cli.md, "replay": a target with a
+// path is used as it stands, query included; a bare scheme://host[:port]
+// gets the captured path and raw query, exactly as they were on the wire.
 func TargetURL(rec *storage.Record, target string) (*url.URL, error) {
 	target = strings.TrimSpace(target)
 	if target == "" {

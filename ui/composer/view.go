@@ -44,7 +44,8 @@ type Store interface {
 
 const (
 	// maxEditableBody: an Entry holding more than this is sluggish
-	// (DESIGN); a bigger imported body is kept as it is, not shown.
+	// (docs/cli.md, "Bodies too big to edit in the window"); a bigger
+	// imported body is kept as it is, not shown.
 	maxEditableBody = 64 << 10
 	historyShown    = 500
 	noEnvironment   = "No environment"
