@@ -236,7 +236,7 @@ func commandUsage(c command) string {
 	case "verify":
 		b.WriteString("\n" + schemesNote())
 		b.WriteString("PayPal: --webhook-id ID. Without --secret, the secret saved for the request's path is used, with its own scheme only.\n")
-	case "replay":
+	case "replay", "secrets":
 		b.WriteString("\n" + schemesNote())
 	}
 	b.WriteString("\n" + dbNote)
