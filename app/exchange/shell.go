@@ -2,209 +2,262 @@ package exchange
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/shlex"
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
 )
 
-// Shell text is split in two steps. shellCommands does what shlex cannot:
-// it drops line continuations and comments, splits commands at unquoted
-// newlines and semicolons and pipelines at unquoted "|", and rewrites
-// bash's $'...' and POSIX "..." quoting (shlex would keep the backslash of
-// "\n" out of "a\nb", which POSIX keeps) into plain single quotes. shlex
-// then splits each stage into words, and only ever sees unquoted text and
-// single quotes, whose meaning every shell agrees on.
+// Shell text is read with mvdan.cc/sh's parser (the one shfmt uses), so
+// quoting, comments, line continuations and where commands and pipelines
+// end are bash's own. Nothing is run and nothing is expanded: an import
+// has no environment, so $VAR, ${VAR}, $(cmd), `cmd` and $((...)) are kept
+// as written, and so are ~, globs and braces.
+//
+// Quoted text is taken from the source between the quotes the parser
+// found, not from the parser's values: the parser reads every CRLF as LF,
+// and a body the curl export wrote in single quotes keeps its CRs.
 
 // shellCommands returns the commands in src, each as its pipeline stages,
-// each stage as words.
+// each stage as words. Commands end at a newline, ";", "&", "&&" and "||",
+// stages at "|" and "|&". A stage whose input is redirected gets a stage
+// before it that pipeStage emulates: "< FILE" is cat FILE, "<<< WORD" and
+// a here-document are printf '%s' TEXT. Output redirections do not change
+// the request and are left out.
 func shellCommands(src string) ([][][]string, error) {
-	n := &normalizer{src: src, wordStart: true}
-	if err := n.run(); err != nil {
+	f, err := syntax.NewParser().Parse(strings.NewReader(src), "")
+	if err != nil {
 		return nil, err
 	}
-	var out [][][]string
-	for _, cmd := range n.cmds {
-		stages := make([][]string, 0, len(cmd))
-		for _, stage := range cmd {
-			words, err := shlex.Split(stage)
-			if err != nil {
-				return nil, fmt.Errorf("shell words: %w", err)
-			}
-			stages = append(stages, words)
+	r := shellReader{src: src}
+	for _, st := range f.Stmts {
+		r.stmt(st)
+	}
+	return r.cmds, nil
+}
+
+// ShellWords splits the filter bar's text into words with a shell's
+// quoting: '...', "...", $'...' and backslashes. Unlike in a command, the
+// shell's operators (| & ; < > ( )) are ordinary characters, and $VAR and
+// $(...) are kept as written.
+func ShellWords(text string) ([]string, error) {
+	r := shellReader{src: text}
+	// Each round quotes the operator the parser stopped at, so it reads on
+	// as part of a word; every round adds one backslash to the text.
+	for range len(text) + 1 {
+		words, err := r.words()
+		var perr syntax.ParseError
+		if !errors.As(err, &perr) {
+			return words, err
 		}
-		out = append(out, stages)
+		off := int(perr.Pos.Offset())
+		if perr.Incomplete || off >= len(r.src) || strings.IndexByte("|&;<>()", r.src[off]) < 0 {
+			return nil, errors.New(perr.Text)
+		}
+		r.src = r.src[:off] + `\` + r.src[off:]
+	}
+	return nil, errors.New("too many shell operators")
+}
+
+func (r *shellReader) words() ([]string, error) {
+	var out []string
+	for w, err := range syntax.NewParser().WordsSeq(strings.NewReader(r.src)) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.word(w))
 	}
 	return out, nil
 }
 
-// normalizer rewrites shell text for shlex; see shellCommands.
-type normalizer struct {
-	src       string
-	i         int
-	cur       strings.Builder // the stage being built
-	stages    []string        // the command being built
-	cmds      [][]string
-	wordStart bool // whether a '#' here would start a comment
+// shellReader turns the parser's nodes into words, reading quoted text
+// from src.
+type shellReader struct {
+	src  string
+	cmds [][][]string
 }
 
-func (n *normalizer) run() error {
-	for n.i < len(n.src) {
-		if err := n.step(); err != nil {
-			return err
-		}
-	}
-	n.endCommand()
-	return nil
-}
-
-func (n *normalizer) step() error {
-	c := n.src[n.i]
-	switch {
-	case c == '\\':
-		n.backslash()
-	case c == '\'':
-		return n.singleQuoted()
-	case c == '$' && n.peek(1) == '\'':
-		return n.ansiQuoted()
-	case c == '$' && n.peek(1) == '"':
-		n.i++ // $"..." is a translatable string; no translation here
-	case c == '"':
-		return n.doubleQuoted()
-	case c == '#' && n.wordStart:
-		n.comment()
-	case c == '\n' || c == ';':
-		n.endCommand()
-		n.i++
-	case c == '&' && n.peek(1) == '&':
-		n.endCommand()
-		n.i += 2
-	case c == '|':
-		n.endStage()
-		n.i++
-	case c == ' ' || c == '\t' || c == '\r':
-		n.cur.WriteByte(' ')
-		n.wordStart = true
-		n.i++
-	default:
-		n.cur.WriteByte(c)
-		n.wordStart = false
-		n.i++
-	}
-	return nil
-}
-
-func (n *normalizer) peek(k int) byte {
-	if n.i+k < len(n.src) {
-		return n.src[n.i+k]
-	}
-	return 0
-}
-
-// backslash drops a line continuation (also before CRLF) and passes any
-// other escape on to shlex, which takes the next character literally.
-func (n *normalizer) backslash() {
-	switch {
-	case n.peek(1) == '\n':
-		n.i += 2
-	case n.peek(1) == '\r' && n.peek(2) == '\n':
-		n.i += 3
-	case n.i+1 < len(n.src):
-		n.cur.WriteString(n.src[n.i : n.i+2])
-		n.wordStart = false
-		n.i += 2
-	default:
-		n.i++
-	}
-}
-
-func (n *normalizer) singleQuoted() error {
-	end := strings.IndexByte(n.src[n.i+1:], '\'')
-	if end < 0 {
-		return errors.New("a single quote is not closed")
-	}
-	n.cur.WriteString(n.src[n.i : n.i+end+2])
-	n.i += end + 2
-	n.wordStart = false
-	return nil
-}
-
-// doubleQuoted applies POSIX rules: a backslash escapes only $ ` " \ and
-// newline, and is kept before anything else.
-func (n *normalizer) doubleQuoted() error {
-	var b strings.Builder
-	for j := n.i + 1; j < len(n.src); j++ {
-		c := n.src[j]
-		switch {
-		case c == '"':
-			n.emitQuoted(b.String(), j+1)
-			return nil
-		case c == '\\' && j+1 < len(n.src) && strings.IndexByte("$`\"\\\n", n.src[j+1]) >= 0:
-			if n.src[j+1] != '\n' {
-				b.WriteByte(n.src[j+1])
-			}
-			j++
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return errors.New("a double quote is not closed")
-}
-
-// ansiQuoted decodes bash's $'...', which browsers' "Copy as cURL" uses
-// for values holding quotes or control characters.
-func (n *normalizer) ansiQuoted() error {
-	var b strings.Builder
-	for j := n.i + 2; j < len(n.src); j++ {
-		switch c := n.src[j]; c {
-		case '\'':
-			n.emitQuoted(b.String(), j+1)
-			return nil
-		case '\\':
-			j = ansiEscape(n.src, j+1, &b)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return errors.New("a $' quote is not closed")
-}
-
-func (n *normalizer) emitQuoted(s string, next int) {
-	n.cur.WriteString(singleQuote(s))
-	n.i = next
-	n.wordStart = false
-}
-
-func (n *normalizer) comment() {
-	end := strings.IndexByte(n.src[n.i:], '\n')
-	if end < 0 {
-		n.i = len(n.src)
+func (r *shellReader) stmt(st *syntax.Stmt) {
+	if c, ok := st.Cmd.(*syntax.BinaryCmd); ok && (c.Op == syntax.AndStmt || c.Op == syntax.OrStmt) {
+		r.stmt(c.X)
+		r.stmt(c.Y)
 		return
 	}
-	n.i += end
+	stages := r.pipeline(st)
+	if len(stages) == 1 && len(stages[0]) == 0 {
+		return // only a redirection, like "> file"
+	}
+	r.cmds = append(r.cmds, stages)
 }
 
-func (n *normalizer) endStage() {
-	n.stages = append(n.stages, n.cur.String())
-	n.cur.Reset()
-	n.wordStart = true
+// pipeline returns the stages of st, a pipeline or a single command.
+func (r *shellReader) pipeline(st *syntax.Stmt) [][]string {
+	if c, ok := st.Cmd.(*syntax.BinaryCmd); ok && (c.Op == syntax.Pipe || c.Op == syntax.PipeAll) {
+		return append(r.pipeline(c.X), r.pipeline(c.Y)...)
+	}
+	words := r.command(st.Cmd)
+	if len(words) == 0 {
+		return [][]string{nil}
+	}
+	return append(r.stdin(st.Redirs), words)
 }
 
-func (n *normalizer) endCommand() {
-	n.endStage()
-	blank := true
-	for _, s := range n.stages {
-		if strings.TrimSpace(s) != "" {
-			blank = false
+// command returns the words of a simple command. Any other command (if,
+// for, a function, a subshell...) is named by its first word, enough for
+// the import to say it is not curl.
+func (r *shellReader) command(cmd syntax.Command) []string {
+	var words []string
+	switch c := cmd.(type) {
+	case nil:
+	case *syntax.CallExpr:
+		for _, a := range c.Assigns {
+			words = append(words, r.assign(a))
+		}
+		for _, w := range c.Args {
+			words = append(words, r.word(w))
+		}
+	case *syntax.DeclClause: // export, declare, local, readonly...
+		words = append(words, c.Variant.Value)
+		for _, a := range c.Args {
+			words = append(words, r.assign(a))
+		}
+	default:
+		first, _, _ := strings.Cut(strings.TrimSpace(r.raw(c)), " ")
+		words = append(words, first)
+	}
+	return words
+}
+
+func (r *shellReader) assign(a *syntax.Assign) string {
+	switch {
+	case a.Naked && a.Value != nil: // an option of export or declare
+		return r.word(a.Value)
+	case a.Naked:
+		return a.Name.Value
+	case a.Array != nil || a.Index != nil || a.Value == nil:
+		return r.raw(a)
+	case a.Append:
+		return a.Name.Value + "+=" + r.word(a.Value)
+	}
+	return a.Name.Value + "=" + r.word(a.Value)
+}
+
+// stdin returns the stages that stand for redirections of standard input.
+func (r *shellReader) stdin(redirs []*syntax.Redirect) [][]string {
+	var stages [][]string
+	for _, rd := range redirs {
+		if rd.N != nil && rd.N.Value != "0" {
+			continue
+		}
+		switch rd.Op {
+		case syntax.RdrIn, syntax.RdrInOut:
+			stages = append(stages, []string{"cat", r.word(rd.Word)})
+		case syntax.WordHdoc:
+			stages = append(stages, []string{"printf", "%s", r.word(rd.Word) + "\n"})
+		case syntax.Hdoc, syntax.DashHdoc:
+			stages = append(stages, []string{"printf", "%s", r.heredoc(rd)})
 		}
 	}
-	if !blank {
-		n.cmds = append(n.cmds, n.stages)
-	}
-	n.stages = nil
+	return stages
 }
+
+// word is the text a shell would pass for w, with expansions as written.
+func (r *shellReader) word(w *syntax.Word) string {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			unescape(&b, p.Value, "")
+		case *syntax.SglQuoted:
+			if !p.Dollar {
+				b.WriteString(r.src[p.Left.Offset()+1 : p.Right.Offset()])
+				continue
+			}
+			// bash's $'...', which browsers' "Copy as cURL" uses for
+			// values holding quotes or control characters. bash ends
+			// the string at a \0, which no argument can hold.
+			s, _, _ := expand.Format(nil, r.src[p.Left.Offset()+2:p.Right.Offset()], nil)
+			s, _, _ = strings.Cut(s, "\x00")
+			b.WriteString(s)
+		case *syntax.DblQuoted:
+			start := p.Left.Offset() + 1
+			if p.Dollar { // $"...", a string for translation
+				start++
+			}
+			unescape(&b, r.src[start:p.Right.Offset()], "$`\"\\\n")
+		default: // $VAR, $(cmd) and the like
+			b.WriteString(r.raw(p))
+		}
+	}
+	return b.String()
+}
+
+// unescape writes s less the backslashes that quote a character: any
+// character when only is empty (unquoted text), else those in only (in
+// double quotes, POSIX's $ ` " \ and newline), the others staying as
+// written. A backslash before a newline is a line continuation, and
+// leaves nothing.
+func unescape(b *strings.Builder, s, only string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && strings.HasPrefix(s[i+1:], "\r\n") {
+			i += 2
+			continue
+		}
+		if c == '\\' && i+1 < len(s) && (only == "" || strings.IndexByte(only, s[i+1]) >= 0) {
+			i++
+			if s[i] == '\n' {
+				continue
+			}
+			c = s[i]
+		}
+		b.WriteByte(c)
+	}
+}
+
+// heredoc is the text of a here-document. Unless its delimiter is quoted,
+// a backslash quotes $ ` and \, and expansions are kept as written. The
+// parser has read its line ends as LF and kept <<-'s leading tabs.
+func (r *shellReader) heredoc(rd *syntax.Redirect) string {
+	if rd.Hdoc == nil {
+		return ""
+	}
+	quoted := false
+	for _, p := range rd.Word.Parts {
+		lit, ok := p.(*syntax.Lit)
+		quoted = quoted || !ok || strings.Contains(lit.Value, `\`)
+	}
+	var b strings.Builder
+	for _, part := range rd.Hdoc.Parts {
+		switch lit, ok := part.(*syntax.Lit); {
+		case ok && quoted:
+			b.WriteString(lit.Value)
+		case ok:
+			unescape(&b, lit.Value, "$`\\")
+		default:
+			b.WriteString(r.raw(part))
+		}
+	}
+	if rd.Op != syntax.DashHdoc {
+		return b.String()
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimLeft(l, "\t")
+	}
+	return strings.Join(lines, "")
+}
+
+// raw is n as written. The parser counts a CR it skipped before an LF
+// into the end of a node that ends the line, so a trailing CR is dropped.
+func (r *shellReader) raw(n syntax.Node) string {
+	end := min(int(n.End().Offset()), len(r.src))
+	return strings.TrimSuffix(r.src[n.Pos().Offset():end], "\r")
+}
+
+// The escapes of printf's format, which pipeStage emulates.
 
 var ansiSimple = map[byte]string{
 	'a': "\a", 'b': "\b", 'e': "\x1b", 'E': "\x1b", 'f': "\f", 'n': "\n", 'r': "\r",
