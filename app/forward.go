@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	settingForward = "forward_rules"
+	settingForward = storage.SettingForwardRules
 	// forwardQueue bounds captures waiting to be forwarded: a slow target
 	// costs memory up to here, then forwards are dropped and say so; the
 	// captures themselves are already stored either way.

@@ -15,7 +15,7 @@ import (
 	"dev.hookscope/storage"
 )
 
-const settingResponseRules = "response_rules"
+const settingResponseRules = storage.SettingResponseRules
 
 // responder holds the response rules in use, their parsed body templates
 // (by index) and what their failure modes remember.

@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	settingRetention = "retention"
+	settingRetention = storage.SettingRetention
 	// retentionEvery is how often old requests are pruned; each batch is
 	// its own short transaction, so capture is never blocked for long.
 	retentionEvery = time.Minute

@@ -15,7 +15,7 @@ import (
 
 // settingSecrets is the settings key holding the saved secrets. They live
 // in the database file (mode 0600) and are never logged or printed.
-const settingSecrets = "signature_secrets"
+const settingSecrets = storage.SettingSecrets
 
 // SecretRule says how requests under a path prefix are signed.
 type SecretRule struct {
@@ -31,12 +31,14 @@ func (r SecretRule) Options() signature.Options {
 	return signature.Options{Secret: r.Secret, Tolerance: r.Tolerance, URL: r.URL}
 }
 
-// MaskSecret shows enough of a secret to recognise it and no more.
+// MaskSecret shows none of a secret, only its length: the list of saved
+// secrets goes over the TCP API too, and even a few characters of a short
+// secret narrow a guess. The prefix and scheme beside it say which it is.
 func MaskSecret(s string) string {
 	if len(s) <= 8 {
 		return strings.Repeat("•", len(s))
 	}
-	return s[:4] + strings.Repeat("•", 8) + fmt.Sprintf(" (%d chars)", len(s))
+	return strings.Repeat("•", 8) + fmt.Sprintf(" (%d chars)", len(s))
 }
 
 // secretBook is the in-memory copy of the saved rules, longest prefix first,

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"dev.hookscope/storage"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
@@ -21,8 +22,8 @@ import (
 // Settings names under which the listener's certificate is kept, so its
 // fingerprint stays the same across restarts and a sender can pin it.
 const (
-	SettingTLSCert = "tls_cert_pem"
-	SettingTLSKey  = "tls_key_pem"
+	SettingTLSCert = storage.SettingTLSCert
+	SettingTLSKey  = storage.SettingTLSKey
 )
 
 // Settings is the part of the store that keeps the certificate.

@@ -10,7 +10,6 @@ import (
 
 // bucketAnswers holds, per request ID, what a response rule answered; a
 // request answered by default has no entry.
-var bucketAnswers = []byte("answers")
 
 // AnswerBodyLimit caps the body kept with an answer: enough to see what
 // was sent, while a rule answering megabytes does not double the file.

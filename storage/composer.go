@@ -14,13 +14,7 @@ import (
 
 // Buckets of the API composer: every request it sent, the requests saved
 // in collections, and the environments (one value).
-var (
-	bucketComposerHistory     = []byte("composer_history")     // id → HistoryEntry
-	bucketComposerCollections = []byte("composer_collections") // id → CollectionItem
-	bucketComposerEnvs        = []byte("composer_environments")
-)
-
-var keyEnvironments = []byte("environments")
+var ()
 
 // HistoryLimit is how many sent requests the history keeps; appending
 // beyond it drops the oldest.

@@ -10,7 +10,6 @@ import (
 // the same transactions that add and remove them, so a window over a
 // million requests learns the count without walking every key (a walk
 // touches pages all through the file).
-var keyCount = []byte("request_count")
 
 func readCount(tx *bolt.Tx) (uint64, bool) {
 	v := tx.Bucket(bucketMeta).Get(keyCount)

@@ -115,16 +115,11 @@ func (s *Store) Count() (int, error) {
 	return n, err
 }
 
-// Delete removes the given requests, with their replays, drafts and
-// forward results; unknown IDs are ignored.
+// Delete removes the given requests with everything linked to them
+// (replays, drafts, forward results, answers) in one transaction, so a
+// crash never leaves a replay whose request is gone; unknown IDs are
+// ignored.
 func (s *Store) Delete(ids ...uint64) error {
-	if err := s.deleteRequests(ids); err != nil {
-		return err
-	}
-	return s.DeleteReplayData(ids...)
-}
-
-func (s *Store) deleteRequests(ids []uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		deleted := 0
 		for _, id := range ids {
@@ -132,10 +127,13 @@ func (s *Store) deleteRequests(ids []uint64) error {
 			if tx.Bucket(bucketSummaries).Get(key) != nil {
 				deleted++
 			}
-			for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {
+			for _, name := range requestBuckets {
 				if err := tx.Bucket(name).Delete(key); err != nil {
 					return fmt.Errorf("delete request %d: %w", id, err)
 				}
+			}
+			if err := deleteReplayData(tx, id); err != nil {
+				return fmt.Errorf("delete the replays of request %d: %w", id, err)
 			}
 		}
 		return addCount(tx, -deleted)
@@ -143,33 +141,29 @@ func (s *Store) deleteRequests(ids []uint64) error {
 }
 
 // Clear removes every request (and every replay, draft and forward result)
-// but keeps the ID sequences, so an ID is never reused for another request.
+// in one transaction, but keeps the ID sequences, so an ID is never reused.
 func (s *Store) Clear() error {
-	if err := s.clearRequests(); err != nil {
-		return err
-	}
-	return s.ClearReplayData()
-}
-
-func (s *Store) clearRequests() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketSummaries).Sequence()
-		for _, name := range [][]byte{bucketSummaries, bucketDetails, bucketBodies} {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			b, err := tx.CreateBucket(name)
-			if err != nil {
-				return err
-			}
-			if bytes.Equal(name, bucketSummaries) {
-				if err := b.SetSequence(seq); err != nil {
-					return err
-				}
+		for _, name := range append(append([][]byte{}, requestBuckets...), linkedBuckets...) {
+			if err := recreateBucket(tx, name); err != nil {
+				return fmt.Errorf("clear %s: %w", name, err)
 			}
 		}
 		return writeCount(tx, 0)
 	})
+}
+
+// recreateBucket empties a bucket by replacing it, keeping its sequence.
+func recreateBucket(tx *bolt.Tx, name []byte) error {
+	seq := tx.Bucket(name).Sequence()
+	if err := tx.DeleteBucket(name); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(name)
+	if err != nil {
+		return err
+	}
+	return b.SetSequence(seq)
 }
 
 // Setting reads a named setting; a missing one is nil.

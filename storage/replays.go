@@ -15,12 +15,7 @@ import (
 
 // Buckets for what happens to a request after capture: replays sent from
 // it, the edit draft being prepared, and the result of forwarding it.
-var (
-	bucketReplays         = []byte("replays")
-	bucketReplaysBySource = []byte("replays_by_source") // sourceID ‖ replayID → empty
-	bucketDrafts          = []byte("drafts")
-	bucketForwards        = []byte("forwards")
-)
+var ()
 
 // A replay's bodies are kept for comparison, within limits: a request body
 // over ReplayRequestBodyLimit keeps only its size and SHA-256 (it usually
@@ -232,19 +227,6 @@ func (s *Store) ForwardResult(captureID uint64) (r ForwardResult, ok bool, err e
 	return r, ok, nil
 }
 
-// DeleteReplayData removes the replays, draft and forward result of the
-// given requests; call it with the IDs passed to Delete.
-func (s *Store) DeleteReplayData(ids ...uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			if err := deleteReplayData(tx, id); err != nil {
-				return fmt.Errorf("delete the replays of request %d: %w", id, err)
-			}
-		}
-		return nil
-	})
-}
-
 func deleteReplayData(tx *bolt.Tx, id uint64) error {
 	key := idKey(id)
 	if err := tx.Bucket(bucketDrafts).Delete(key); err != nil {
@@ -273,23 +255,6 @@ func deleteReplayData(tx *bolt.Tx, id uint64) error {
 		}
 	}
 	return nil
-}
-
-// ClearReplayData removes every replay, draft and forward result; call it
-// with Clear. Replay IDs keep counting, so an ID is never reused.
-func (s *Store) ClearReplayData() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketReplays).Sequence()
-		for _, name := range [][]byte{bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers} {
-			if err := tx.DeleteBucket(name); err != nil {
-				return fmt.Errorf("clear %s: %w", name, err)
-			}
-			if _, err := tx.CreateBucket(name); err != nil {
-				return fmt.Errorf("clear %s: %w", name, err)
-			}
-		}
-		return tx.Bucket(bucketReplays).SetSequence(seq)
-	})
 }
 
 func (s *Store) putJSON(bucket []byte, id uint64, v any) error {

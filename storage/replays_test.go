@@ -159,7 +159,7 @@ func TestDeleteAndClearReplayData(t *testing.T) {
 		st.SaveDraft(src, Draft{Method: "POST"})
 		st.PutForwardResult(src, ForwardResult{Status: 200})
 	}
-	if err := st.DeleteReplayData(1, 77); err != nil {
+	if err := st.Delete(1, 77); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := st.Replays(1); len(r) != 0 {
@@ -180,7 +180,7 @@ func TestDeleteAndClearReplayData(t *testing.T) {
 	if _, ok, _ := st.Draft(3); !ok {
 		t.Fatal("draft of 3 was deleted too")
 	}
-	if err := st.ClearReplayData(); err != nil {
+	if err := st.Clear(); err != nil {
 		t.Fatal(err)
 	}
 	for _, src := range []uint64{2, 3} {

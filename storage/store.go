@@ -23,14 +23,7 @@ import (
 // forward and refuses newer ones.
 const SchemaVersion = 1
 
-var (
-	bucketMeta      = []byte("meta")
-	bucketSummaries = []byte("summaries")
-	bucketDetails   = []byte("details")
-	bucketBodies    = []byte("bodies")
-	bucketSettings  = []byte("settings")
-	keySchema       = []byte("schema_version")
-)
+var ()
 
 // ErrNotFound is returned for an ID that is not in the store.
 var ErrNotFound = errors.New("no such request")
@@ -161,13 +154,6 @@ func isFileAt(f *os.File, path string) (bool, error) {
 	return os.SameFile(held, named), nil
 }
 
-// ourBuckets are the top-level buckets a Hookscope file may hold.
-func ourBuckets() [][]byte {
-	return [][]byte{bucketMeta, bucketSummaries, bucketDetails, bucketBodies, bucketSettings, bucketReplays,
-		bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers, bucketComposerHistory,
-		bucketComposerCollections, bucketComposerEnvs}
-}
-
 // checkOwnBuckets refuses a bbolt file that belongs to another program:
 // one with buckets Hookscope does not know, or with data but no schema.
 // Adopting it would write our buckets into someone else's database.
@@ -177,7 +163,7 @@ func checkOwnBuckets(db *bolt.DB) error {
 		n := 0
 		err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			n++
-			if !slices.ContainsFunc(ourBuckets(), func(b []byte) bool { return string(b) == string(name) }) {
+			if !slices.ContainsFunc(allBuckets(), func(b []byte) bool { return string(b) == string(name) }) {
 				foreign = append(foreign, fmt.Sprintf("%q", name))
 			}
 			return nil
@@ -287,7 +273,7 @@ func initSchema(db *bolt.DB) error {
 		if version > SchemaVersion {
 			return fmt.Errorf("was written by a newer Hookscope (schema %d; this one knows up to %d): upgrade Hookscope or use --db", version, SchemaVersion)
 		}
-		for _, name := range ourBuckets() {
+		for _, name := range allBuckets() {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -46,6 +46,8 @@ func commands() []command {
 			"                                                     print the first N matching requests as JSON Lines (exit 1 on timeout)", runWait},
 		{"tail", "tail [--db PATH] [--json]                          follow new requests as they arrive", runTail},
 		{"rules", rulesSynopsis, runRules},
+		{"forward", forwardSynopsis, runForward},
+		{"secrets", secretsSynopsis, runSecrets},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +

@@ -92,7 +92,7 @@ func TestForwardAndSecretsSameOnEitherSide(t *testing.T) {
 		7:  "exit 2",
 		10: "exit 2",
 		11: "exit 2",
-		13: "exit 0\nstdout: saved the github secret for /hooks/gh: It's••••••••",
+		13: "exit 0\nstdout: saved the github secret for /hooks/gh: •••••••• (26 chars)",
 		14: "exit 2",
 		15: "exit 2",
 		18: "exit 2",

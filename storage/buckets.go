@@ -1,0 +1,53 @@
+package storage
+
+// Every bucket and fixed key of the file, in one place. A request's own
+// data is keyed by its ID (8 bytes, big-endian) in each request bucket;
+// what happened to it afterwards is in the linked buckets, deleted with it.
+var (
+	bucketMeta     = []byte("meta")     // schema_version, request_count
+	bucketSettings = []byte("settings") // name → value (see the Setting* names)
+
+	bucketSummaries = []byte("summaries") // id → summary (what the list shows)
+	bucketDetails   = []byte("details")   // id → query, proto, host, headers
+	bucketBodies    = []byte("bodies")    // id → body bytes as received
+
+	bucketReplays         = []byte("replays")           // replay id → ReplayRecord
+	bucketReplaysBySource = []byte("replays_by_source") // sourceID ‖ replayID → empty
+	bucketDrafts          = []byte("drafts")            // id → Draft
+	bucketForwards        = []byte("forwards")          // id → ForwardResult
+	bucketAnswers         = []byte("answers")           // id → the answer a rule sent
+
+	bucketComposerHistory     = []byte("composer_history")     // id → HistoryEntry
+	bucketComposerCollections = []byte("composer_collections") // id → CollectionItem
+	bucketComposerEnvs        = []byte("composer_environments")
+
+	keySchema       = []byte("schema_version")
+	keyCount        = []byte("request_count")
+	keyEnvironments = []byte("environments")
+)
+
+// requestBuckets hold a request itself; linkedBuckets what followed from
+// it (the replay index's keys start with the request's ID).
+var (
+	requestBuckets = [][]byte{bucketSummaries, bucketDetails, bucketBodies}
+	linkedBuckets  = [][]byte{bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers}
+)
+
+// allBuckets are the top-level buckets a Hookscope file may hold.
+func allBuckets() [][]byte {
+	out := [][]byte{bucketMeta, bucketSettings}
+	out = append(out, requestBuckets...)
+	out = append(out, linkedBuckets...)
+	return append(out, bucketComposerHistory, bucketComposerCollections, bucketComposerEnvs)
+}
+
+// Names of the settings the core keeps in the settings bucket.
+const (
+	SettingSecrets       = "signature_secrets"
+	SettingRetention     = "retention"
+	SettingForwardRules  = "forward_rules"
+	SettingResponseRules = "response_rules"
+	// The listener's TLS certificate and key (capture/tls.go).
+	SettingTLSCert = "tls_cert_pem"
+	SettingTLSKey  = "tls_key_pem"
+)
