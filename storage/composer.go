@@ -62,15 +62,17 @@ func (s *Store) AppendHistory(e HistoryEntry) (uint64, error) {
 		if err := b.Put(idKey(id), raw); err != nil {
 			return err
 		}
-		// Keys ascend with age: walking back from the newest, everything
-		// past the limit goes (collected first: Delete then Next skips).
+		// IDs come from the sequence, so every entry at or below
+		// id-HistoryLimit is past the limit: the walk starts at the oldest
+		// and stops at the first one kept, touching only what goes (one
+		// entry per insert once full) instead of the whole history.
+		if id <= HistoryLimit {
+			return nil
+		}
 		var old [][]byte
 		c := b.Cursor()
-		n := 0
-		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-			if n++; n > HistoryLimit {
-				old = append(old, bytes.Clone(k))
-			}
+		for k, _ := c.First(); k != nil && keyID(k) <= id-HistoryLimit; k, _ = c.Next() {
+			old = append(old, bytes.Clone(k)) // collected first: Delete then Next skips
 		}
 		for _, k := range old {
 			if err := b.Delete(k); err != nil {
