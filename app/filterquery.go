@@ -6,13 +6,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/shlex"
-
+	"dev.hookscope/app/exchange"
 	"dev.hookscope/storage"
 )
 
 // ParseFilterQuery reads the filter bar's text. Terms are separated by
-// spaces (quote to keep spaces: body:"payment failed"); all must match.
+// spaces and quoted as in a shell, '...', "...", $'...' or with a
+// backslash, to keep spaces (body:"payment failed"); | & ; < > ( ) need
+// no quotes. All terms must match.
 //
 //	POST                  a method (a bare upper-case word)
 //	/hooks/stripe         a path substring; with * ? [ ] a glob
@@ -26,7 +27,7 @@ import (
 //	anything-else         a path substring
 func ParseFilterQuery(text string) (Filter, error) {
 	var f Filter
-	words, err := shlex.Split(text)
+	words, err := exchange.ShellWords(text)
 	if err != nil {
 		return f, fmt.Errorf("filter: %v", err)
 	}
