@@ -11,7 +11,7 @@ import (
 	// First, so the locale is settled before Fyne initialises.
 	_ "dev.hookscope/app/locale"
 
-	"dev.hookscope/app/cli"
+	"dev.hookscope/cli"
 	"dev.hookscope/ui"
 )
 

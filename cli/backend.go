@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/localapi"
+	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
 )
 

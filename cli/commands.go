@@ -19,8 +19,8 @@ import (
 	"unicode/utf8"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/localapi"
 	"dev.hookscope/capture"
+	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
 )
 

@@ -181,7 +181,7 @@ func checkErrorLine(t *testing.T, args []string, errOut, prefix, repeated, want 
 // for the command line, kept current with the table: every command has a
 // section and every flag a synopsis names is described there.
 func TestContractDocCoversTheCommands(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "cli.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

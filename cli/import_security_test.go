@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"dev.hookscope/app/localapi"
+	"dev.hookscope/localapi"
 )
 
 // TestAPIImportReadsNoFile sends curl commands naming the server's files

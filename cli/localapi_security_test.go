@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/localapi"
+	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
 )
 

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/localapi"
 	"dev.hookscope/app/signature"
+	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
 )
 

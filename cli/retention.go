@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/localapi"
+	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
 )
 

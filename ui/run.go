@@ -11,7 +11,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/localapi"
+	"dev.hookscope/localapi"
 )
 
 // AppID identifies Hookscope to the desktop (preferences, notifications).
