@@ -3,7 +3,7 @@ package app
 import (
 	"context"
 
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
 

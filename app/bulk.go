@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dev.hookscope/app/replay"
+	"dev.hookscope/replay"
 )
 
 // ParseIDList reads "3, 7-12, 40" into IDs, in the order written.

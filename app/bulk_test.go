@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/replay"
+	"dev.hookscope/replay"
 )
 
 func TestParseIDList(t *testing.T) {

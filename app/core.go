@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/signature"
 	"dev.hookscope/capture"
+	"dev.hookscope/replay"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

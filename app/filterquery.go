@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dev.hookscope/app/exchange"
+	"dev.hookscope/exchange"
 	"dev.hookscope/storage"
 )
 

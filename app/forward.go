@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/sender"
 	"dev.hookscope/capture"
+	"dev.hookscope/replay"
+	"dev.hookscope/sender"
 	"dev.hookscope/storage"
 )
 

@@ -12,8 +12,8 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stripe/stripe-go/v82/webhook"
 
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/replay"
+	"dev.hookscope/signature"
 )
 
 // TestResignedReplaysVerifyWithTheProvidersOwnLibraries edits a captured,

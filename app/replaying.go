@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/sender"
+	"dev.hookscope/replay"
+	"dev.hookscope/sender"
 	"dev.hookscope/storage"
 )
 

@@ -10,8 +10,8 @@ import (
 	"text/template"
 	"time"
 
-	"dev.hookscope/app/rules"
 	"dev.hookscope/capture"
+	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
 

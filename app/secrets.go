@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 // Exit codes (docs/cli.md, "Rules every command keeps"): 0 done, 1 a

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/exchange"
 	"dev.hookscope/capture"
+	"dev.hookscope/exchange"
 	"dev.hookscope/storage"
 )
 

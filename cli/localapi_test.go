@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/signature"
 	"dev.hookscope/localapi"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/sender"
+	"dev.hookscope/replay"
+	"dev.hookscope/sender"
 	"dev.hookscope/storage"
 )
 

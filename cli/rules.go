@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 )
 
 // rulesSynopsis is registered in cli.go; its extra lines carry their own

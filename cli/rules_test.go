@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 )
 
 // rulesCmd runs `hookscope rules …` without going through the command

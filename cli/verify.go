@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 func runVerify(env Env, args []string) (int, error) {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/exchange"
-	"dev.hookscope/app/replay"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/exchange"
+	"dev.hookscope/replay"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 func TestReplayWithoutATargetIs400(t *testing.T) {

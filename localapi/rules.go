@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 )
 
 // getRules answers the response rules in the order they are tried.

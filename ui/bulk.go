@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/replay"
+	"dev.hookscope/replay"
 	"dev.hookscope/ui/uithread"
 )
 

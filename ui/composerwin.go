@@ -3,17 +3,17 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 
-	appcomposer "dev.hookscope/app/composer"
+	"dev.hookscope/app/composer"
 	"dev.hookscope/storage"
-	"dev.hookscope/ui/composer"
+	"dev.hookscope/ui/composerview"
 )
 
 // openComposer shows the composer window (one per app), loaded with r when
 // given: "Open in composer" from a capture, or empty from the toolbar.
-func (v *MainView) openComposer(r *appcomposer.Request) {
+func (v *MainView) openComposer(r *composer.Request) {
 	if v.composerWin == nil {
 		w := v.fyneApp.NewWindow("Hookscope — Composer")
-		view := composer.New(v.core, v.core.Store(), w)
+		view := composerview.New(v.core, v.core.Store(), w)
 		w.SetContent(view.Object())
 		view.InstallShortcuts(w.Canvas())
 		w.SetOnClosed(func() { v.composerWin, v.composerView = nil, nil })
@@ -28,6 +28,6 @@ func (v *MainView) openComposer(r *appcomposer.Request) {
 
 // openInComposer loads a captured request into the composer.
 func (v *MainView) openInComposer(rec *storage.Record) {
-	r := appcomposer.FromRecord(rec, "http")
+	r := composer.FromRecord(rec, "http")
 	v.openComposer(&r)
 }

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
-	"dev.hookscope/app/exchange"
+	"dev.hookscope/exchange"
 	"dev.hookscope/ui/uithread"
 )
 

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/exchange"
+	"dev.hookscope/exchange"
 )
 
 // exportIDs writes the given requests to w in format.

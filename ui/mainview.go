@@ -15,7 +15,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/assets"
-	"dev.hookscope/ui/composer"
+	"dev.hookscope/ui/composerview"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -42,7 +42,7 @@ type MainView struct {
 	monitorBtn    *widget.Button
 	composerBtn   *widget.Button
 	composerWin   fyne.Window
-	composerView  *composer.View
+	composerView  *composerview.View
 	rulesBtn      *widget.Button
 	monitorWin    fyne.Window
 	retentionNote string

@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/replay"
+	"dev.hookscope/replay"
 	"dev.hookscope/storage"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/uithread"

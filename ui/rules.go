@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/rules"
+	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
 

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 )
 

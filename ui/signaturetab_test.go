@@ -8,7 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 	"dev.hookscope/ui/uithread"
 )
 

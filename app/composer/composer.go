@@ -1,7 +1,7 @@
 // Package composer builds ad-hoc HTTP requests from what a user typed in
 // the composer: method, URL with a query table, headers with enable
 // toggles, a body, an auth helper and {{variables}} from an environment.
-// It imports no Fyne; the UI in ui/composer and tests drive it.
+// It imports no Fyne; the UI in ui/composerview and tests drive it.
 package composer
 
 import (
@@ -17,7 +17,7 @@ import (
 	"regexp"
 	"strings"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 // KV is one row of a parameter, header or form table.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 var testEnv = &Environment{Name: "dev", Vars: []Var{

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"dev.hookscope/app/exchange"
+	"dev.hookscope/exchange"
 	"dev.hookscope/storage"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 )
 
 func gzipped(t testing.TB, data []byte) []byte {

@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 )
 
 func pngBody(t *testing.T, w, h int) []byte {

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 )
 
 const (

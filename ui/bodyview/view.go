@@ -26,7 +26,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 	"dev.hookscope/ui/uithread"
 )
 

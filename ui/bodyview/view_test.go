@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 )
 
 // harness holds a view whose background results are queued for the test

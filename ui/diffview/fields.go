@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app/diff"
+	"dev.hookscope/diff"
 )
 
 // Long values (JWTs, signatures, whole JSON subtrees) are cut in rows and

@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app/diff"
+	"dev.hookscope/diff"
 	"dev.hookscope/ui/bodyview"
 )
 

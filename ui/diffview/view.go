@@ -1,5 +1,5 @@
 // Package diffview shows the comparison of two captured requests (package
-// app/diff): request line and query, headers, and the body as a list of
+// diff): request line and query, headers, and the body as a list of
 // JSON changes, a line diff or a one-line statement for binary bodies.
 //
 // Like all Fyne widgets, a View must only be used from the Fyne goroutine.
@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app/diff"
+	"dev.hookscope/diff"
 	"dev.hookscope/storage"
 	"dev.hookscope/ui/uithread"
 )

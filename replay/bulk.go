@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"dev.hookscope/app/sender"
+	"dev.hookscope/sender"
 )
 
 // Item is one request of a bulk replay. Request must be resendable: a

@@ -1,8 +1,8 @@
 // Package composer is the API composer view: an ad-hoc request editor
 // with auth helpers and environments, the answer, the history of sent
 // requests and saved collections. It builds on app/composer and
-// app/sender; it reaches the store only through the Store interface.
-package composer
+// sender; it reaches the store only through the Store interface.
+package composerview
 
 import (
 	"context"
@@ -22,8 +22,8 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/app/composer"
-	"dev.hookscope/app/sender"
-	"dev.hookscope/app/signature"
+	"dev.hookscope/sender"
+	"dev.hookscope/signature"
 	"dev.hookscope/storage"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/uithread"

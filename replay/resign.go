@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 // staleHeaders are signature headers a scheme may have left on the capture

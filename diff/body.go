@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"dev.hookscope/app"
-	"dev.hookscope/app/bodyfmt"
+	"dev.hookscope/bodyfmt"
 )
 
 // BodyKind says how two bodies were compared.

@@ -96,7 +96,7 @@ func headerValues(r *storage.Record) map[string]string {
 
 // volatileHeaders differ between any two deliveries by design: transport
 // details, per-delivery IDs, and signature schemes' signatures and
-// timestamps (the names app/signature reads).
+// timestamps (the names signature reads).
 var volatileHeaders = map[string]bool{
 	"Date": true, "Content-Length": true, "Age": true, "Expires": true,
 	"X-Request-Id": true, "X-Correlation-Id": true, "Request-Id": true, "Idempotency-Key": true,

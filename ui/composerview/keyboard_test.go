@@ -1,4 +1,4 @@
-package composer
+package composerview
 
 import (
 	"encoding/json"

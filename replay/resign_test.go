@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/signature"
+	"dev.hookscope/signature"
 )
 
 // receiverVerifies checks, as the target would, what arrived.

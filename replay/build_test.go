@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"dev.hookscope/app/sender"
+	"dev.hookscope/sender"
 )
 
 func send(t *testing.T, req *http.Request) *sender.Response {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"dev.hookscope/app/sender"
+	"dev.hookscope/sender"
 )
 
 func identity(d time.Duration) time.Duration { return d }

@@ -9,7 +9,7 @@ import (
 // Fuzz targets for every parser that reads attacker-controlled text. They
 // call the unexported, unrecovered paths so a panic is not hidden by
 // Verify's recover. The seed corpus keeps `go test` quick; run
-// `go test -fuzz=FuzzX ./app/signature/` to explore.
+// `go test -fuzz=FuzzX ./signature/` to explore.
 
 func FuzzParseTV(f *testing.F) {
 	for _, s := range []string{"t=1,v1=ab", "t=1533204620,v1=2220,v0=6363", ",,=,", "t==,v1==", " t = 1 , v1 = a "} {
