@@ -128,7 +128,9 @@ func runServe(env Env, args []string) (int, error) {
 // A signalled serve exits within 5 s: the listener and the local API
 // drain side by side under one deadline, then the store is closed.
 const (
-	stopWithin = 4800 * time.Millisecond
+	// A second short of the promise: a loaded machine (and the race
+	// detector) adds to the exit itself; measured 0.7 s over 4.8 s.
+	stopWithin = 4000 * time.Millisecond
 	// closeStoreWithin is kept after the drain for closing the store.
 	closeStoreWithin = 300 * time.Millisecond
 )

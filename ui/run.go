@@ -51,7 +51,13 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 	view.Start(stdout)
 	go func() {
 		<-stop
-		fyne.Do(a.Quit)
+		// Hidden first: a pointer over the window while it is torn down
+		// made Fyne 2.7.1 set a cursor on a destroyed GLFW window and panic
+		// (seen once in four SIGTERMs under Xvfb with a loaded machine).
+		fyne.Do(func() {
+			w.Hide()
+			a.Quit()
+		})
 	}()
 	w.ShowAndRun()
 	view.Close()
