@@ -90,9 +90,8 @@ func bodyAttempts(req Request, opt Options) []attempt {
 		r.Body = body
 		out = append(out, attempt{diag, detail, r, opt})
 	}
-	for _, v := range jsonVariants(req.Body) {
-		add(DiagJSONReserialized, "it matches the body as "+v.name+"; sign and verify the raw bytes", v.body)
-	}
+	// The newline first: compacting a JSON body drops its trailing newline
+	// too, and the smaller change is the one that names the mistake.
 	b := req.Body
 	switch {
 	case bytes.HasSuffix(b, []byte("\r\n")):
@@ -101,6 +100,9 @@ func bodyAttempts(req Request, opt Options) []attempt {
 		add(DiagTrailingNewline, "it matches the body without its trailing newline", b[:len(b)-1])
 	case len(b) > 0:
 		add(DiagTrailingNewline, "it matches the body with a trailing newline added", append(bytes.Clone(b), '\n'))
+	}
+	for _, v := range jsonVariants(req.Body) {
+		add(DiagJSONReserialized, "it matches the body as "+v.name+"; sign and verify the raw bytes", v.body)
 	}
 	return out
 }

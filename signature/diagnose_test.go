@@ -38,6 +38,16 @@ func TestDiagnosis(t *testing.T) {
 			bodyReq([]byte("hello\n"), ghHeader("k", []byte("hello"))), Options{Secret: "k"}, DiagTrailingNewline},
 		{"trailing newline stripped after signing", "github",
 			bodyReq([]byte("hello"), ghHeader("k", []byte("hello\n"))), Options{Secret: "k"}, DiagTrailingNewline},
+		// A JSON body's trailing newline is a trailing newline, not a
+		// re-serialization, although compacting the body drops it too.
+		{"trailing newline added to a JSON body", "github",
+			bodyReq([]byte(`{"a":1}`+"\n"), ghHeader("k", []byte(`{"a":1}`))), Options{Secret: "k"}, DiagTrailingNewline},
+		{"trailing CRLF added to a JSON body", "github",
+			bodyReq([]byte(`{"a":1}`+"\r\n"), ghHeader("k", []byte(`{"a":1}`))), Options{Secret: "k"}, DiagTrailingNewline},
+		{"trailing newline stripped from a JSON body", "github",
+			bodyReq([]byte(`{"a":1}`), ghHeader("k", []byte(`{"a":1}`+"\n"))), Options{Secret: "k"}, DiagTrailingNewline},
+		{"indented JSON with a newline signed compact", "github",
+			bodyReq([]byte("{\n  \"a\": 1\n}\n"), ghHeader("k", []byte(`{"a":1}`))), Options{Secret: "k"}, DiagJSONReserialized},
 		{"whsec_ used as text", "standard-webhooks",
 			swReq([]byte(whsec)), Options{Secret: whsec}, DiagWhsecNotDecoded},
 		{"whsec_ text without prefix", "standard-webhooks",
