@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -18,6 +19,10 @@ import (
 // name order. JSON bodies are instead pinned by a bodySHA256=<hex> query
 // parameter and only the URL is signed. Twilio's own validators try the URL
 // both with and without the port, since its signer is inconsistent there.
+// A name repeated in the form has two canonical forms in the official
+// SDKs: every value, sorted (twilio-java and most hand-written signers),
+// or each distinct value once, sorted (twilio-python, -node, -php); both
+// are accepted.
 
 const twilioHeader = "X-Twilio-Signature"
 
@@ -50,20 +55,25 @@ func verifyTwilio(req Request, opt Options) Result {
 	if u == "" {
 		return invalid("no URL to verify against: set Options.URL to the URL configured at Twilio")
 	}
-	suffix, bodyHashOK, err := twilioSuffix(u, req)
+	suffixes, bodyHashOK, err := twilioSuffixes(u, req)
 	if err != nil {
 		return invalid("%v", err)
 	}
 	c := check{received: sig, url: u}
-	for i, cand := range twilioURLs(u) {
-		payload := []byte(cand + suffix)
-		mac := hmacSum(sha1.New, textKey(opt), payload)
-		ok, diag := matchAny(mac, []string{sig}, b64Enc)
-		if i == 0 || ok {
-			c.payload, c.expected, c.matched, c.diag = payload, b64Enc.encode(mac), ok, diag
-		}
-		if ok {
-			break
+	first := true
+search:
+	for _, cand := range twilioURLs(u) {
+		for _, suffix := range suffixes {
+			payload := []byte(cand + suffix)
+			mac := hmacSum(sha1.New, textKey(opt), payload)
+			ok, diag := matchAny(mac, []string{sig}, b64Enc)
+			if first || ok {
+				c.payload, c.expected, c.matched, c.diag = payload, b64Enc.encode(mac), ok, diag
+				first = false
+			}
+			if ok {
+				break search
+			}
 		}
 	}
 	r := c.result(opt)
@@ -74,24 +84,30 @@ func verifyTwilio(req Request, opt Options) Result {
 	return r
 }
 
-// twilioSuffix is what follows the URL in the signed text: the sorted form
-// parameters, or nothing when the URL pins a JSON body by bodySHA256 (then
-// bodyOK says whether the body still hashes to it).
-func twilioSuffix(u string, req Request) (suffix string, bodyOK bool, err error) {
+// twilioSuffixes is what may follow the URL in the signed text: the sorted
+// form parameters (every value, then each distinct value once, when a
+// value repeats under a name), or nothing when the URL pins a JSON body by
+// bodySHA256 (then bodyOK says whether the body still hashes to it). The
+// first is the form Sign uses.
+func twilioSuffixes(u string, req Request) (suffixes []string, bodyOK bool, err error) {
 	pu, err := url.Parse(u)
 	if err != nil {
-		return "", false, fmt.Errorf("URL %q does not parse", clip(u))
+		return nil, false, fmt.Errorf("URL %q does not parse", clip(u))
 	}
 	if want := pu.Query().Get("bodySHA256"); want != "" {
 		sum := sha256.Sum256(req.Body)
 		got := hex.EncodeToString(sum[:])
-		return "", hmac.Equal([]byte(got), []byte(strings.ToLower(want))), nil
+		return []string{""}, hmac.Equal([]byte(got), []byte(strings.ToLower(want))), nil
 	}
 	if !isForm(req) {
-		return "", true, nil
+		return []string{""}, true, nil
 	}
 	vals, _ := url.ParseQuery(string(req.Body)) // keep what parses, like Twilio's frameworks
-	return sortedParams(vals), true, nil
+	all, distinct := sortedParams(vals, false), sortedParams(vals, true)
+	if all == distinct {
+		return []string{all}, true, nil
+	}
+	return []string{all, distinct}, true, nil
 }
 
 // isForm says whether the body is form-encoded POST parameters: by
@@ -109,7 +125,9 @@ func isForm(req Request) bool {
 	return err == nil
 }
 
-func sortedParams(vals url.Values) string {
+// sortedParams is every name in order, each followed by its values in
+// order: all of them, or each distinct value once.
+func sortedParams(vals url.Values, distinct bool) string {
 	keys := make([]string, 0, len(vals))
 	for k := range vals {
 		keys = append(keys, k)
@@ -119,6 +137,9 @@ func sortedParams(vals url.Values) string {
 	for _, k := range keys {
 		vs := append([]string(nil), vals[k]...)
 		sort.Strings(vs)
+		if distinct {
+			vs = slices.Compact(vs)
+		}
 		for _, v := range vs {
 			b.WriteString(k)
 			b.WriteString(v)
@@ -160,10 +181,11 @@ func signTwilio(req Request, opt Options) (http.Header, error) {
 	if u == "" {
 		return nil, fmt.Errorf("twilio: no URL to sign: set Options.URL")
 	}
-	suffix, bodyOK, err := twilioSuffix(u, req)
+	suffixes, bodyOK, err := twilioSuffixes(u, req)
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
 	}
+	suffix := suffixes[0]
 	sum := sha256.Sum256(req.Body)
 	switch {
 	case !bodyOK:
