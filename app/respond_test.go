@@ -227,8 +227,14 @@ func TestRuleDelayHoldsTheAnswer(t *testing.T) {
 	if took := time.Since(start); took < delay {
 		t.Fatalf("answered after %v, want at least %v", took, delay)
 	}
-	if a, _, _ := c.RuleAnswer(lastID(t, c)); a.Delay != delay {
-		t.Fatalf("recorded delay %v", a.Delay)
+	// A rule with no body answers the default acknowledgement, late.
+	id := lastID(t, c)
+	want := `{"ok":true,"id":` + strconv.FormatUint(id, 10) + "}\n"
+	if got.body != want || got.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("answered %q %v, want %q", got.body, got.header, want)
+	}
+	if a, _, _ := c.RuleAnswer(id); a.Delay != delay || string(a.Body) != want {
+		t.Fatalf("recorded %+v", a)
 	}
 }
 

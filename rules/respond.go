@@ -117,6 +117,19 @@ func (s *State) Decide(r *Rule) (Outcome, string) {
 	return OutcomeAnswer, ""
 }
 
+// DefaultAnswer is the body the listener answers when no rule has one of
+// its own: {"ok":true,"id":N} and a newline.
+func DefaultAnswer(id uint64) []byte {
+	return []byte(`{"ok":true,"id":` + strconv.FormatUint(id, 10) + "}\n")
+}
+
+// defaultBody reports whether a rule answering status without a body of
+// its own sends DefaultAnswer: a success that may carry a body. A failure
+// status says nothing is ok, and 204 and 205 carry no body.
+func defaultBody(status int) bool {
+	return status >= 200 && status < 300 && status != http.StatusNoContent && status != http.StatusResetContent
+}
+
 // Respond is RespondContext with no request to follow.
 func (s *State) Respond(r *Rule, t *template.Template, d Data) Response {
 	return s.RespondContext(context.Background(), r, t, d)
@@ -161,6 +174,11 @@ func (s *State) RespondContext(ctx context.Context, r *Rule, t *template.Templat
 		}
 		out.Body = []byte("Hookscope rule " + strconv.Quote(r.Name) + ": " + out.Note + "\n")
 		return out
+	}
+	if r.BodyTemplate == "" && defaultBody(out.Status) {
+		// No body of its own (a delay only, or the success after
+		// first:N): the listener's usual acknowledgement.
+		out.Body = DefaultAnswer(d.ID)
 	}
 	if out.Header.Get("Content-Type") == "" && len(out.Body) > 0 && json.Valid(out.Body) {
 		// net/http would sniff JSON as text/plain.

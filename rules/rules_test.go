@@ -140,6 +140,8 @@ func TestTemplates(t *testing.T) {
 		{`{{.JSONRaw "data.object.id"}}`, `"pi_123"`},
 		{`{"name":{{.JSON "data.object.name" | json}}}`, `{"name":"a \"quoted\" name"}`},
 		{`{{.Now.Unix}} {{.Now.Format "2006-01-02"}}`, "1735787045 2025-01-02"},
+		{`{{.Now}}`, "2025-01-02T03:04:05Z"},
+		{`{"at":{{.Now | json}}}`, `{"at":"2025-01-02T03:04:05Z"}`},
 		{`{{len .Body}}`, "75"},
 		{``, ``},
 	} {
@@ -187,6 +189,37 @@ func TestRespondAnswersWithHeadersAndGuessesJSON(t *testing.T) {
 	r.Status = 0
 	if resp := s.Respond(&r, nil, testData()); resp.Header.Get("Content-Type") != "text/x-mine" || resp.Status != 200 {
 		t.Fatalf("%+v", resp)
+	}
+}
+
+// A rule without a body (a delay only, or the success after first:N)
+// answers the listener's default acknowledgement, as if no rule had
+// matched; a status that cannot carry a body, or one that is not a
+// success, gets none.
+func TestRuleWithoutABodyAnswersTheDefault(t *testing.T) {
+	s := NewState(nil)
+	for _, tc := range []struct {
+		r                Rule
+		status           int
+		body, contentTyp string
+	}{
+		{Rule{Name: "slow", PathPattern: "*", Delay: time.Second}, 200, `{"ok":true,"id":42}` + "\n", "application/json"},
+		{Rule{Name: "created", PathPattern: "*", Status: 201}, 201, `{"ok":true,"id":42}` + "\n", "application/json"},
+		{Rule{Name: "typed", PathPattern: "*", Headers: map[string]string{"Content-Type": "text/x-mine"}}, 200, `{"ok":true,"id":42}` + "\n", "text/x-mine"},
+		{Rule{Name: "empty", PathPattern: "*", Status: 204}, 204, "", ""},
+		{Rule{Name: "gone", PathPattern: "*", Status: 410}, 410, "", ""},
+	} {
+		resp := s.Respond(&tc.r, nil, testData())
+		if resp.Status != tc.status || string(resp.Body) != tc.body || resp.Header.Get("Content-Type") != tc.contentTyp {
+			t.Errorf("%s: %d %q %v, want %d %q %q", tc.r.Name, resp.Status, resp.Body, resp.Header, tc.status, tc.body, tc.contentTyp)
+		}
+	}
+	flaky := Rule{Name: "flaky", PathPattern: "*", Failure: FailFirstN, FailN: 1}
+	if resp := s.Respond(&flaky, nil, testData()); resp.Status != 503 {
+		t.Fatalf("first delivery: %+v", resp)
+	}
+	if resp := s.Respond(&flaky, nil, testData()); resp.Status != 200 || string(resp.Body) != `{"ok":true,"id":42}`+"\n" {
+		t.Fatalf("the success after first:1: %d %q", resp.Status, resp.Body)
 	}
 }
 

@@ -45,20 +45,31 @@ type Request struct {
 // Data is the template's dot: {{.ID}}, {{.Method}}, {{.Path}},
 // {{.Query "name"}}, {{.Header "Name"}}, {{.JSON "data.object.id"}} (a
 // gjson path into the body; {{.JSONRaw "…"}} keeps the JSON form),
-// {{.Body}} and {{.Now}} (a time.Time: {{.Now.Unix}}, {{.Now.Format "…"}}).
+// {{.Body}} and {{.Now}} (RFC 3339 in UTC, see Time).
 // The function json turns a value into JSON: {{.JSON "id" | json}}.
 type Data struct {
 	ID     uint64
 	Method string
 	Path   string
-	Now    time.Time
+	Now    Time
 	req    Request
 	query  url.Values
 }
 
+// Time is {{.Now}}: printed, it is RFC 3339 in UTC
+// (2025-01-02T03:04:05Z), and it has every method of time.Time
+// ({{.Now.Unix}}, {{.Now.Format "…"}}).
+type Time struct{ time.Time }
+
+// String is RFC 3339 in UTC, to the second.
+func (t Time) String() string { return t.UTC().Format(time.RFC3339) }
+
+// MarshalJSON is String quoted, so {{.Now | json}} prints the same time.
+func (t Time) MarshalJSON() ([]byte, error) { return []byte(`"` + t.String() + `"`), nil }
+
 // NewData is the dot for one request answered at now.
 func NewData(req Request, now time.Time) Data {
-	return Data{ID: req.ID, Method: req.Method, Path: req.Path, Now: now, req: req}
+	return Data{ID: req.ID, Method: req.Method, Path: req.Path, Now: Time{now}, req: req}
 }
 
 // Query is the first value of a query parameter, "" when absent.
