@@ -354,6 +354,37 @@ func (c *Core) updateSecrets(change func([]SecretRule) []SecretRule) error {
 	return nil
 }
 
+// ParseTolerance reads a timestamp window given by a caller of verify, the
+// command line's --tolerance and the API's "tolerance" alike: a Go
+// duration, where any zero one (0, 0s, 0m) turns the check off
+// (signature.NoTolerance). A negative one is an error.
+func ParseTolerance(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("tolerance %q is not a duration (like 5m or 300s; 0 turns the check off)", s)
+	}
+	if d == 0 {
+		return signature.NoTolerance, nil
+	}
+	return d, nil
+}
+
+// Apply is the caller's options with this key in them: its secret and
+// scheme options, and, when the saved secret is used, the URL and the
+// timestamp window saved with it wherever the caller gave none.
+func (k SigningKey) Apply(opt signature.Options) signature.Options {
+	opt.Secret = k.Options.Secret
+	if k.Saved {
+		if opt.URL == "" {
+			opt.URL = k.Options.URL
+		}
+		if opt.Tolerance == 0 {
+			opt.Tolerance = k.Options.Tolerance
+		}
+	}
+	return opt
+}
+
 // VerifyRecord checks rec with the given scheme and options.
 func VerifyRecord(rec *storage.Record, scheme string, opt signature.Options) (signature.Result, error) {
 	return signature.Verify(scheme, SignatureRequest(rec), opt)
@@ -415,9 +446,12 @@ func (c *Core) verifyOnArrival(rec *storage.Record) {
 		return
 	}
 	res, err := VerifyRecord(rec, rule.Scheme, rule.Options())
-	if err != nil {
+	if err != nil && !errors.Is(err, signature.ErrConfig) {
 		return
 	}
+	// A saved secret that cannot check anything (a Discord secret that is
+	// not a key) marks its requests invalid, so the list shows the path
+	// needs attention.
 	rec.Signature = Verdict(res)
 }
 

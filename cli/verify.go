@@ -40,6 +40,9 @@ func runVerify(env Env, args []string) (int, error) {
 	if opt.Tolerance, err = parseTolerance(*tolerance); err != nil {
 		return ExitError, err
 	}
+	if *publicURL != "" && signature.CheckURL(*publicURL) != nil {
+		return ExitError, usagef("--url %q is not an http:// or https:// URL with a host: give the public URL the sender signed", *publicURL)
+	}
 	opt.URL = *publicURL
 	st, err := openBackend(*db)
 	if err != nil {
@@ -57,12 +60,11 @@ func runVerify(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, usagef("%v", err)
 	}
-	*scheme, opt.Secret = key.Scheme, key.Options.Secret
-	if key.Saved && opt.URL == "" {
-		opt.URL = key.Options.URL
-	}
+	*scheme, opt = key.Scheme, key.Apply(opt)
 	res, err := app.VerifyRecord(rec, *scheme, opt)
 	if err != nil {
+		// An unknown scheme, or options that cannot check any request
+		// (signature.ErrConfig): the caller's to fix, not a verdict.
 		return ExitError, usagef("%v", err)
 	}
 	code := ExitOK
@@ -76,16 +78,14 @@ func runVerify(env Env, args []string) (int, error) {
 	return code, nil
 }
 
-// parseTolerance: empty means the scheme's default, 0 turns the check off.
+// parseTolerance: empty means none given (the saved one, else the
+// scheme's default); any zero duration (0, 0s, 0m) turns the check off.
 func parseTolerance(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
-	if s == "0" {
-		return signature.NoTolerance, nil
-	}
-	if err != nil || d < 0 {
+	d, err := app.ParseTolerance(s)
+	if err != nil {
 		return 0, usagef("--tolerance %q is not a duration (like 5m or 300s; 0 turns the check off)", s)
 	}
 	return d, nil

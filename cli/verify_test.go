@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +137,85 @@ func TestVerifyUsesSavedSecret(t *testing.T) {
 	code, v, _ := verifyRun(t, "1", "--json", "--db", db)
 	if code != 0 || !v.Valid || v.Scheme != "stripe" {
 		t.Fatalf("saved secret: exit %d %+v", code, v)
+	}
+}
+
+// ageRE matches what differs between two runs a moment apart: the age of
+// a timestamp.
+var ageRE = regexp.MustCompile(`timestamp age: \S+|"timestamp_age_s":[-0-9.e+]+|timestamp is \S+ old`)
+
+// TestVerifySameOnEitherSide runs verify against the file and through a
+// running serve: a zero tolerance in any unit turns the check off, a
+// tolerance saved with the secret is used when none is given, and options
+// that cannot check anything are usage errors (exit 2), alike on both
+// sides, byte for byte.
+func TestVerifySameOnEitherSide(t *testing.T) {
+	const discordReq = "4" // a Discord-signed request, added below
+	script := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"verify", "3", "--scheme", "stripe", "--secret", stripeSecret}, 1, "outside the 5m0s tolerance"},
+		{[]string{"verify", "3", "--scheme", "stripe", "--secret", stripeSecret, "--tolerance", "0"}, 0, "valid: stripe signature"},
+		{[]string{"verify", "3", "--scheme", "stripe", "--secret", stripeSecret, "--tolerance", "0s"}, 0, "valid: stripe signature"},
+		{[]string{"verify", "3", "--scheme", "stripe", "--secret", stripeSecret, "--tolerance", "0m", "--json"}, 0, `"valid":true`},
+		{[]string{"verify", "3", "--scheme", "stripe", "--secret", stripeSecret, "--tolerance", "-1m"}, 2, "is not a duration"},
+		{[]string{"verify", "1", "--scheme", "hmac", "--secret", "k", "--algo", "md5"}, 2, `hookscope verify: hmac: unknown algorithm "md5"`},
+		{[]string{"verify", "1", "--scheme", "hmac", "--secret", "k", "--algo", "md5", "--json"}, 2, `unknown algorithm "md5"`},
+		{[]string{"verify", discordReq, "--scheme", "discord", "--secret", "not-a-key"}, 2, "discord needs the application's Ed25519 public key"},
+		{[]string{"verify", discordReq, "--secret", "not-a-key"}, 2, "discord needs the application's Ed25519 public key"},
+		{[]string{"verify", "1", "--scheme", "stripe", "--secret", stripeSecret, "--url", "not a URL"}, 2, `--url "not a URL" is not an http:// or https:// URL`},
+		{[]string{"verify", "1", "--scheme", "twilio", "--secret", "tok", "--url", "/sms"}, 2, `--url "/sms" is not an http:// or https:// URL`},
+		// A window saved with the secret is used when none is given.
+		{[]string{"secrets", "set", "/hooks/stripe", "--scheme", "stripe", "--tolerance", "2h"}, 0, "saved the stripe secret"},
+		{[]string{"verify", "3"}, 0, "valid: stripe signature"},
+		{[]string{"verify", "3", "--json"}, 0, `"valid":true`},
+		{[]string{"verify", "3", "--tolerance", "1m"}, 1, "outside the 1m0s tolerance"},
+		{[]string{"secrets", "set", "/hooks/stripe", "--scheme", "stripe"}, 0, "saved the stripe secret"},
+		{[]string{"verify", "3"}, 1, "outside the 5m0s tolerance"},
+	}
+	seed := func() string {
+		db := storeSigned(t)
+		st, err := storage.Open(db, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		h := http.Header{"X-Signature-Ed25519": {strings.Repeat("ab", 64)}, "X-Signature-Timestamp": {"1700000000"}}
+		if id, err := st.Append(context.Background(), &storage.Record{Summary: storage.Summary{Method: "POST", Path: "/hooks/discord", ReceivedAt: time.Now()},
+			Header: h, Body: []byte(`{"type":1}`), Host: "127.0.0.1:8080"}); err != nil || strconv.FormatUint(id, 10) != discordReq {
+			t.Fatalf("the Discord request is %d, %v", id, err)
+		}
+		return db
+	}
+	runAll := func(db string) []string {
+		var got []string
+		for _, step := range script {
+			var code int
+			var out, errOut string
+			withStdin(t, stripeSecret+"\n", func() { code, out, errOut = run(append(step.args, "--db", db)...) })
+			line := fmt.Sprintf("%s\nexit %d\nstdout: %s\nstderr: %s", strings.Join(step.args, " "), code, out, errOut)
+			got = append(got, ageRE.ReplaceAllString(strings.ReplaceAll(line, db, "DB"), "AGE"))
+			if code != step.code || !strings.Contains(out+errOut, step.want) {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q", step.args, code, out, errOut, step.code, step.want)
+			}
+			if code == ExitError && out != "" {
+				t.Errorf("%v: exit 2 printed %q on stdout", step.args, out)
+			}
+		}
+		return got
+	}
+	fromFile := runAll(seed())
+	sockDB := seed()
+	_, stop := startServe(t, sockDB)
+	fromServe := runAll(sockDB)
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	for i := range script {
+		if fromFile[i] != fromServe[i] {
+			t.Errorf("file and running instance differ:\n--- file\n%s\n--- serve\n%s", fromFile[i], fromServe[i])
+		}
 	}
 }

@@ -71,7 +71,7 @@ func discordSpec() spec {
 func verifyDiscord(req Request, opt Options) Result {
 	pub, priv, err := ed25519Key(opt.Secret)
 	if err != nil {
-		return invalid("discord needs the application's Ed25519 public key (hex) as the secret: %v", err)
+		return misconfigured("discord needs the application's Ed25519 public key (hex) as the secret: %v", err)
 	}
 	sig, tsText := header(req.Header, discordSig), header(req.Header, discordTS)
 	for _, f := range [][2]string{{discordSig, sig}, {discordTS, tsText}} {
@@ -123,7 +123,7 @@ func sendgridSpec() spec {
 func verifySendGrid(req Request, opt Options) Result {
 	pub, _, err := ecdsaKey(opt.Secret)
 	if err != nil {
-		return invalid("sendgrid needs the verification key (base64 DER public key) as the secret: %v", err)
+		return misconfigured("sendgrid needs the verification key (base64 DER public key) as the secret: %v", err)
 	}
 	sig, tsText := header(req.Header, sendgridSig), header(req.Header, sendgridTS)
 	for _, f := range [][2]string{{sendgridSig, sig}, {sendgridTS, tsText}} {
@@ -218,14 +218,14 @@ func verifyPayPal(req Request, opt Options) Result {
 		}
 	}
 	if strings.TrimSpace(opt.Secret) == "" {
-		return invalid("paypal needs its signing certificate as the secret: download %s yourself and paste the PEM (hookscope never fetches it)", clip(header(req.Header, paypalCert)))
+		return misconfigured("paypal needs its signing certificate as the secret: download %s yourself and paste the PEM (hookscope never fetches it)", clip(header(req.Header, paypalCert)))
 	}
 	pub, _, err := rsaKey(opt.Secret)
 	if err != nil {
-		return invalid("paypal needs the signing certificate (PEM) as the secret: %v", err)
+		return misconfigured("paypal needs the signing certificate (PEM) as the secret: %v", err)
 	}
 	if opt.WebhookID == "" {
-		return invalid("paypal signs the webhook ID: set Options.WebhookID")
+		return misconfigured("paypal signs the webhook ID: set Options.WebhookID")
 	}
 	h, ok := paypalHash(header(req.Header, paypalAlgo))
 	if !ok {

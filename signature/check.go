@@ -3,6 +3,7 @@ package signature
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ func textKey(opt Options) []byte {
 // needSecret returns the invalid Result for a missing secret.
 func needSecret(opt Options) (Result, bool) {
 	if opt.Secret == "" && opt.key == nil {
-		return invalid("no secret given: set the endpoint's signing secret"), true
+		return misconfigured("no secret given: set the endpoint's signing secret"), true
 	}
 	return Result{}, false
 }
@@ -50,6 +51,24 @@ func hasHeader(h http.Header, names ...string) bool {
 
 func invalid(format string, args ...any) Result {
 	return Result{Reason: fmt.Sprintf(format, args...)}
+}
+
+// misconfigured is the Result for options that cannot check any request
+// (see ErrConfig).
+func misconfigured(format string, args ...any) Result {
+	r := invalid(format, args...)
+	r.misconfigured = true
+	return r
+}
+
+// CheckURL refuses a public URL (Options.URL) that is not absolute http
+// or https with a host: signed as it stands, it could never match.
+func CheckURL(u string) error {
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return fmt.Errorf("the public URL %q is not an http:// or https:// URL with a host", clip(u))
+	}
+	return nil
 }
 
 func now(opt Options) time.Time {

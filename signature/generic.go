@@ -118,7 +118,7 @@ func verifyGeneric(req Request, opt Options) Result {
 	}
 	c, err := genericConfig(opt)
 	if err != nil {
-		return invalid("hmac: %v", err)
+		return misconfigured("hmac: %v", err)
 	}
 	raw := header(req.Header, c.header)
 	if raw == "" {

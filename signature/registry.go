@@ -170,14 +170,27 @@ func Detect(h http.Header) (string, bool) {
 	return "", false
 }
 
-// Verify verifies req with the named scheme; the error is only for an
-// unknown name, every verification problem is in the Result.
+// Verify verifies req with the named scheme. The error is for an unknown
+// name, or matches ErrConfig when the options cannot check any request
+// (the Result then says so too); every problem with the request itself
+// is an invalid Result with a Reason.
 func Verify(name string, req Request, opt Options) (Result, error) {
 	s, err := Lookup(name)
 	if err != nil {
 		return Result{}, err
 	}
-	return s.Verify(req, opt), nil
+	if opt.URL != "" {
+		if err := CheckURL(opt.URL); err != nil {
+			r := misconfigured("%v", err)
+			r.Scheme = s.Name()
+			return r, configError{r.Reason}
+		}
+	}
+	r := s.Verify(req, opt)
+	if r.misconfigured {
+		return r, configError{r.Reason}
+	}
+	return r, nil
 }
 
 // Sign returns the headers to set on req so that it verifies under the named

@@ -97,6 +97,9 @@ type Result struct {
 	// signedURL is the URL the scheme signed, empty when it signs none; the
 	// diagnosis tries variants of it.
 	signedURL string
+	// misconfigured marks a Result that says nothing about the request: the
+	// options cannot check any (see ErrConfig).
+	misconfigured bool
 }
 
 // Scheme verifies requests of one provider.
@@ -109,6 +112,21 @@ type Scheme interface {
 type Signer interface {
 	Sign(req Request, opt Options) (http.Header, error)
 }
+
+// ErrConfig is matched by Verify's error when the options cannot check
+// any request, whatever it carries: no secret, a key an asymmetric scheme
+// cannot read, an unknown generic algorithm or encoding, no PayPal webhook
+// ID, a public URL that is not an absolute http(s) URL. Callers report it
+// as their caller's mistake (a usage error, HTTP 400), not as an invalid
+// signature. The Result returned beside it names the scheme and carries
+// the same sentence as its Reason.
+var ErrConfig = errors.New("the verification options are wrong")
+
+// configError is Verify's error for a misconfigured Result.
+type configError struct{ msg string }
+
+func (e configError) Error() string        { return e.msg }
+func (e configError) Is(target error) bool { return target == ErrConfig }
 
 // ErrCannotSign is wrapped by Sign errors for schemes (or keys) that cannot
 // produce a signature, e.g. an asymmetric scheme given only a public key.

@@ -53,7 +53,7 @@ func verifyTwilio(req Request, opt Options) Result {
 	}
 	u := publicURL(req, opt)
 	if u == "" {
-		return invalid("no URL to verify against: set Options.URL to the URL configured at Twilio")
+		return misconfigured("no URL to verify against: set Options.URL to the URL configured at Twilio")
 	}
 	suffixes, bodyHashOK, err := twilioSuffixes(u, req)
 	if err != nil {

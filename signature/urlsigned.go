@@ -64,7 +64,7 @@ func (m urlBodyMAC) verify(req Request, opt Options) Result {
 	}
 	u := publicURL(req, opt)
 	if u == "" {
-		return invalid("no URL to verify against: set Options.URL to the notification URL configured at Square")
+		return misconfigured("no URL to verify against: set Options.URL to the notification URL configured at Square")
 	}
 	mac := m.mac(req, opt)
 	ok, diag := matchAny(mac, []string{sig}, b64Enc)
@@ -161,7 +161,7 @@ func verifyHubSpotV3(req Request, opt Options) Result {
 	}
 	u := publicURL(req, opt)
 	if u == "" {
-		return invalid("no URL to verify against: set Options.URL to the webhook URL configured at HubSpot")
+		return misconfigured("no URL to verify against: set Options.URL to the webhook URL configured at HubSpot")
 	}
 	payload := hubspotV3Payload(req, u, tsText)
 	mac := hmacSum(sha256.New, textKey(opt), payload)
