@@ -424,3 +424,50 @@ func TestAPIReplayExportImport(t *testing.T) {
 		t.Fatalf("export of an unknown ID: %d", resp.StatusCode)
 	}
 }
+
+// TestSymlinkedDBFindsTheRunningInstance: a --db reached through a
+// symbolic link (to the file, or to its folder) is the same database as
+// its target, so a command finds the socket of the serve holding it,
+// whichever path each side was given; a file that does not exist yet too.
+func TestSymlinkedDBFindsTheRunningInstance(t *testing.T) {
+	top := t.TempDir()
+	realDir := filepath.Join(top, "real")
+	if err := os.Mkdir(realDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := filepath.Join(top, "linkdir")
+	if err := os.Symlink(realDir, linkDir); err != nil {
+		t.Fatal(err)
+	}
+	listThrough := func(db string) {
+		t.Helper()
+		code, out, errOut := run("list", "--db", db)
+		if code != 0 || !strings.Contains(out, "/hooks/x") {
+			t.Errorf("list --db %s: %d %q %q", db, code, out, errOut)
+		}
+	}
+	for _, tc := range []struct{ name, serveDB, cmdDB string }{
+		// The file does not exist when serve starts: its folder is a link.
+		{"new file, served through a linked folder", filepath.Join(linkDir, "a.db"), filepath.Join(realDir, "a.db")},
+		{"new file, asked through a linked folder", filepath.Join(realDir, "b.db"), filepath.Join(linkDir, "b.db")},
+		{"served through a link to the file", filepath.Join(top, "c-link.db"), filepath.Join(realDir, "c.db")},
+		{"asked through a link to the file", filepath.Join(realDir, "d.db"), filepath.Join(top, "d-link.db")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p := range []string{tc.serveDB, tc.cmdDB} {
+				if target := filepath.Join(realDir, strings.TrimSuffix(filepath.Base(p), "-link.db")+".db"); strings.HasSuffix(p, "-link.db") {
+					if err := os.Symlink(target, p); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			url, stop := startServe(t, tc.serveDB)
+			postTo(t, url, "POST", "/hooks/x", "text/plain", []byte("hi"), nil)
+			listThrough(tc.cmdDB)
+			listThrough(tc.serveDB)
+			if code := stop(); code != 0 {
+				t.Fatalf("serve exited %d", code)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -17,11 +18,27 @@ import (
 	"dev.hookscope/app"
 )
 
-// SocketPath is where the API for the database at dbPath listens.
-func SocketPath(dbPath string) string { return dbPath + ".sock" }
+// SocketPath is where the API for the database at dbPath listens: beside
+// the file itself, symbolic links resolved, so that a command given a link
+// and an instance given its target (or the other way round) meet.
+func SocketPath(dbPath string) string { return realDBPath(dbPath) + ".sock" }
 
-// TokenPath holds the TCP API's bearer token (mode 0600).
-func TokenPath(dbPath string) string { return dbPath + ".token" }
+// TokenPath holds the TCP API's bearer token (mode 0600), beside the file
+// itself as the socket is.
+func TokenPath(dbPath string) string { return realDBPath(dbPath) + ".token" }
+
+// realDBPath is dbPath with symbolic links resolved. A file that does not
+// exist yet has its folder resolved, which is where it will be; when that
+// fails too, dbPath is used as it is.
+func realDBPath(dbPath string) string {
+	if p, err := filepath.EvalSymlinks(dbPath); err == nil {
+		return p
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(dbPath)); err == nil {
+		return filepath.Join(dir, filepath.Base(dbPath))
+	}
+	return dbPath
+}
 
 // Options configure Start.
 type Options struct {
