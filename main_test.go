@@ -275,7 +275,10 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 }
 
 // TestReadmeWaitExample runs the README's "Use it from tests" script as
-// written, with the built binary first on PATH, so the example cannot rot.
+// written, with the built binary first on PATH, so the example cannot rot:
+// twice in the same folder (a second run once read the first one's
+// serve.out and posted to a dead port), and it must leave nothing behind,
+// in that folder or in TMPDIR.
 func TestReadmeWaitExample(t *testing.T) {
 	bin := binary(t)
 	for _, tool := range []string{"bash", "jq", "curl"} {
@@ -299,15 +302,24 @@ func TestReadmeWaitExample(t *testing.T) {
 	if err := os.Symlink(bin, filepath.Join(binDir, "hookscope")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("README example failed: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "true") {
-		t.Fatalf("the example's jq assertion printed %q", out)
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o700)
+	for run := 1; run <= 2; run++ {
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"), "TMPDIR="+tmp)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("README example, run %d, failed: %v\n%s", run, err, out)
+		}
+		if !strings.Contains(string(out), "true") {
+			t.Fatalf("run %d: the example's jq assertion printed %q", run, out)
+		}
+		for folder, want := range map[string]int{dir: 2, tmp: 0} { // dir: bin and tmp
+			if left, _ := os.ReadDir(folder); len(left) != want {
+				t.Fatalf("run %d left %v in %s", run, left, folder)
+			}
+		}
 	}
 }
 
