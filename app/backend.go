@@ -17,6 +17,12 @@ type Backend interface {
 	Get(id uint64) (*storage.Record, error)
 	Append(ctx context.Context, rec *storage.Record) (uint64, error)
 	Delete(ids ...uint64) error
+	// RuleAnswer is what a response rule answered request id; ok is
+	// false when none did (the default answer, or a relay).
+	RuleAnswer(id uint64) (a storage.AnswerRecord, ok bool, err error)
+	// Replay sends a capture again and keeps the exchange in its history;
+	// an exchange that got no answer is returned with its Error set.
+	Replay(ctx context.Context, id uint64, spec ReplaySpec) (storage.ReplayRecord, error)
 
 	// SecretFor is the saved rule for a path, secret included: only the
 	// owner's socket ever answers it.

@@ -156,14 +156,6 @@ func TestQueryPairsKeepOrderAndRepeats(t *testing.T) {
 	}
 }
 
-func TestHumanSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 10 << 20: "10.0 MiB"} {
-		if got := HumanSize(n); got != want {
-			t.Errorf("%d: %q want %q", n, got, want)
-		}
-	}
-}
-
 func TestSavedSecretVerifiesOnArrival(t *testing.T) {
 	c := openCore(t)
 	if err := c.SaveSecret(SecretRule{Prefix: "/hooks/github", Scheme: "github", Secret: "It's a Secret to Everybody"}); err != nil {

@@ -64,13 +64,14 @@ func HistoryEntry(source uint64, req *http.Request, body []byte, scheme string, 
 		RequestHeader: req.Header.Clone(), RequestBody: body,
 	}
 	if err != nil {
-		r.Error = err.Error()
+		r.Error, r.ErrorKind = err.Error(), sender.KindOther.String()
 		if e, ok := sender.AsError(err); ok {
-			r.Timing = TimingMs(e.Timing)
+			r.Timing, r.ErrorKind = TimingMs(e.Timing), e.Kind.String()
 		}
 		return r
 	}
 	r.Status, r.ResponseHeader, r.ResponseBody = resp.Status, resp.Header, resp.Body
+	r.Proto, r.RemoteAddr = resp.Proto, resp.RemoteAddr
 	r.ResponseBodySize, r.ResponseTruncated, r.Timing = resp.BodySize, resp.Truncated, TimingMs(resp.Timing)
 	return r
 }

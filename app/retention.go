@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 const (
@@ -129,7 +130,7 @@ func DescribeRetention(r storage.Retention) string {
 		sep = ", "
 	}
 	if r.MaxBytes > 0 {
-		s += fmt.Sprintf("%sabout %s", sep, HumanSize(r.MaxBytes))
+		s += fmt.Sprintf("%sabout %s", sep, textutil.HumanSize(r.MaxBytes))
 	}
 	return s + " (whichever is least)"
 }

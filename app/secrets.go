@@ -11,6 +11,7 @@ import (
 
 	"dev.hookscope/signature"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // settingSecrets is the settings key holding the saved secrets. They live
@@ -77,7 +78,7 @@ func (b secretBook) match(path string) (SecretRule, bool) {
 // SignatureRequest converts a captured record for the signature package.
 func SignatureRequest(rec *storage.Record) signature.Request {
 	return signature.Request{
-		Method: rec.Method, URL: FullURL(rec), Path: rec.Path, RawQuery: rec.RawQuery,
+		Method: rec.Method, URL: textutil.FullURL(rec), Path: rec.Path, RawQuery: rec.RawQuery,
 		Header: rec.Header, Body: rec.Body,
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+
+	"dev.hookscope/textutil"
 )
 
 // DefaultDecodeLimit is how much Decode returns at most when given no
@@ -93,14 +95,14 @@ func Decode(body []byte, contentEncoding string, limit int64) (decoded []byte, n
 	out, more, err := readCapped(r, limit, len(body))
 	switch {
 	case more:
-		return out, fmt.Sprintf("%s: showing the first %s (the body expands further)", what, humanSize(limit)), nil
+		return out, fmt.Sprintf("%s: showing the first %s (the body expands further)", what, textutil.HumanSize(limit)), nil
 	case errors.Is(err, io.ErrUnexpectedEOF) && len(out) > 0:
-		return out, fmt.Sprintf("%s: the stream ends early (cut at capture?), showing the %s it holds", what, humanSize(int64(len(out)))), nil
+		return out, fmt.Sprintf("%s: the stream ends early (cut at capture?), showing the %s it holds", what, textutil.HumanSize(int64(len(out)))), nil
 	case err != nil:
 		err = layerErr(steps[len(steps)-1], err)
 		return body, failedNote(err), err
 	}
-	return out, fmt.Sprintf("%s (%s as sent)", what, humanSize(int64(len(body)))), nil
+	return out, fmt.Sprintf("%s (%s as sent)", what, textutil.HumanSize(int64(len(body)))), nil
 }
 
 // decoder returns a reader that undoes coding on r.
@@ -201,16 +203,4 @@ func readCapped(r io.Reader, limit int64, sentLen int) (out []byte, more bool, e
 		return buf[:limit], true, nil
 	}
 	return buf, false, nil
-}
-
-// humanSize formats n bytes with binary units, as the viewer does.
-func humanSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"slices"
 	"strings"
+
+	"dev.hookscope/textutil"
 )
 
 const (
@@ -115,7 +117,7 @@ func writePart(out *bytes.Buffer, n int, p *multipart.Part) error {
 	if ct := p.Header.Get("Content-Type"); ct != "" {
 		out.WriteString(escapeControls(ct) + ", ")
 	}
-	out.WriteString(humanSize(size) + ") ──\n")
+	out.WriteString(textutil.HumanSize(size) + ") ──\n")
 
 	keys := make([]string, 0, len(p.Header))
 	for k := range p.Header {

@@ -13,15 +13,15 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"dev.hookscope/app"
 	"dev.hookscope/capture"
 	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
+	"dev.hookscope/wire"
 )
 
 // storeFlags adds --db to fs.
@@ -182,10 +182,10 @@ func runList(env Env, args []string) (int, error) {
 		}
 		for _, s := range page {
 			if *asJSON {
-				enc.Encode(app.NewSummaryJSON(s))
+				enc.Encode(wire.NewSummaryJSON(s))
 			} else {
 				fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
-					s.Method, s.Path, app.HumanSize(s.OriginalSize), s.ContentType)
+					s.Method, s.Path, textutil.HumanSize(s.OriginalSize), s.ContentType)
 			}
 		}
 		if len(page) < 1000 {
@@ -229,7 +229,7 @@ func runShow(env Env, args []string) (int, error) {
 	}
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
-		return ExitOK, enc.Encode(app.NewRequestJSON(rec))
+		return ExitOK, enc.Encode(wire.NewRequestJSON(rec))
 	}
 	writeHuman(env, rec)
 	return ExitOK, nil
@@ -257,16 +257,16 @@ func writeHuman(env Env, rec *storage.Record) {
 	fmt.Fprintln(w)
 	switch {
 	case len(rec.Body) == 0:
-	case utf8.Valid(rec.Body) && !strings.ContainsRune(string(rec.Body), 0):
+	case textutil.IsText(rec.Body):
 		w.Write(rec.Body)
 		if rec.Body[len(rec.Body)-1] != '\n' {
 			fmt.Fprintln(w)
 		}
 	default:
-		fmt.Fprintf(w, "[binary body, %s; use --json for its bytes]\n", app.HumanSize(rec.BodySize))
+		fmt.Fprintf(w, "[binary body, %s; use --json for its bytes]\n", textutil.HumanSize(rec.BodySize))
 	}
 	if rec.Truncated {
-		fmt.Fprintf(w, "[body cut at %s of %s]\n", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+		fmt.Fprintf(w, "[body cut at %s of %s]\n", textutil.HumanSize(rec.BodySize), textutil.HumanSize(rec.OriginalSize))
 	}
 }
 

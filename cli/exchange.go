@@ -64,7 +64,7 @@ func runExport(env Env, args []string) (int, error) {
 	if err := checkIDs(st, ids, *db); err != nil {
 		return ExitError, err
 	}
-	return export(env.Stdout, st, f, ids, exchange.Options{IncludeSecrets: *includeSecrets, CreatorVersion: app.Version()})
+	return export(env.Stdout, st, f, ids, exchange.Options{IncludeSecrets: *includeSecrets, CreatorVersion: app.Version(), Answer: st.RuleAnswer})
 }
 
 // checkIDs asks for one summary at each ID, which reads no body.

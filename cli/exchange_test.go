@@ -314,3 +314,52 @@ func TestImportRedactedExport(t *testing.T) {
 		t.Errorf("imported %v %q", got.Header, got.Body)
 	}
 }
+
+// TestHARExportHasTheRuleAnswerOnEitherSide: the HAR response of a request
+// a response rule answered is that answer, headers and body, exported
+// through the running instance and from the file alike.
+func TestHARExportHasTheRuleAnswerOnEitherSide(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "answers.db")
+	url, stop := startServe(t, db)
+	if code, _, errOut := run("rules", "add", "--path", "/r", "--status", "201", "--header", "X-Rule: yes", "--body", `{"got":{{.ID}}}`, "--db", db); code != 0 {
+		t.Fatalf("rules add: %s", errOut)
+	}
+	postTo(t, url, "POST", "/r", "application/json", []byte(`{"a":1}`), nil)
+	postTo(t, url, "POST", "/other", "application/json", []byte(`{"a":2}`), nil)
+	code, throughServe, errOut := run("export", "--format", "har", "--db", db)
+	if code != 0 {
+		t.Fatalf("export through serve: %d %q", code, errOut)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	code, fromFile, errOut := run("export", "--format", "har", "--db", db)
+	if code != 0 || fromFile != throughServe {
+		t.Fatalf("export from the file: %d %q\n--- file\n%s\n--- serve\n%s", code, errOut, fromFile, throughServe)
+	}
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Response struct {
+					Status  int `json:"status"`
+					Headers []struct{ Name, Value string }
+					Content struct {
+						MimeType string `json:"mimeType"`
+						Text     string `json:"text"`
+					} `json:"content"`
+				} `json:"response"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal([]byte(fromFile), &doc); err != nil || len(doc.Log.Entries) != 2 {
+		t.Fatalf("%v\n%s", err, fromFile)
+	}
+	ruled, plain := doc.Log.Entries[0].Response, doc.Log.Entries[1].Response
+	if ruled.Status != 201 || ruled.Content.Text != `{"got":1}` || ruled.Content.MimeType != "application/json" ||
+		!strings.Contains(fmt.Sprint(ruled.Headers), "{X-Rule yes}") {
+		t.Errorf("the rule's answer: %+v", ruled)
+	}
+	if plain.Status != 200 || plain.Content.Text != `{"ok":true,"id":2}`+"\n" {
+		t.Errorf("the default answer: %+v", plain)
+	}
+}

@@ -10,21 +10,15 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"dev.hookscope/app"
 	"dev.hookscope/replay"
 	"dev.hookscope/sender"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
+	"dev.hookscope/wire"
 )
-
-// replayHistory is implemented by the backends that keep replay history:
-// the core and the local API's client.
-type replayHistory interface {
-	AppendReplay(storage.ReplayRecord) (uint64, error)
-}
 
 // replayFlags are replay's parsed command line.
 type replayFlags struct {
@@ -120,130 +114,83 @@ func runReplay(env Env, args []string) (int, error) {
 	}
 	if rec.Truncated && !edit.ReplaceBody {
 		fmt.Fprintf(env.Stderr, "hookscope replay: warning: request %d was stored cut at %s of %s; sending what was kept\n",
-			rec.ID, app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+			rec.ID, textutil.HumanSize(rec.BodySize), textutil.HumanSize(rec.OriginalSize))
 	}
-	spec := app.ReplaySpec{Target: f.to, Edit: edit, Resign: f.resign, Scheme: f.scheme, Secret: f.secret}
-	req, body, scheme, err := app.PrepareReplay(rec, spec, st.SecretFor)
-	if errors.Is(err, app.ErrNoSecret) {
+	spec := app.ReplaySpec{Target: f.to, Edit: edit, Resign: f.resign, Scheme: f.scheme, Secret: f.secret,
+		Send: sender.Options{Timeout: f.timeout, Insecure: f.insecure}}
+	entry, err := st.Replay(context.Background(), rec.ID, spec)
+	sent := entry.Status != 0 || entry.Error != ""
+	switch {
+	case errors.Is(err, app.ErrNoSecret):
 		return ExitError, usagef("--resign needs a secret: give --secret or save one for %s", rec.Path)
-	}
-	if err != nil {
+	case err != nil && !sent:
 		return ExitError, usagef("%v", err)
+	case err != nil:
+		// Sent, but the history could not keep it: what the target did
+		// still decides the exit code.
+		fmt.Fprintln(env.Stderr, "hookscope replay: warning: "+oneLine(err))
 	}
-	resp, sendErr := sender.Send(context.Background(), req, sender.Options{Timeout: f.timeout, Insecure: f.insecure})
-	replayID := saveReplay(env, st, app.HistoryEntry(rec.ID, req, body, scheme, resp, sendErr))
-	return reportReplay(env, f.asJSON, replayID, resp, sendErr)
+	return reportReplay(env, f.asJSON, entry)
 }
 
-// saveReplay records the exchange when the backend keeps history. A
-// failure to record does not change what the replay did, so it is a
-// warning, not the exit code.
-func saveReplay(env Env, st Backend, r storage.ReplayRecord) uint64 {
-	h, ok := st.(replayHistory)
-	if !ok {
-		return 0
-	}
-	id, err := h.AppendReplay(r)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "hookscope replay: warning: sent, but not saved in the replay history: "+oneLine(err))
-	}
-	return id
-}
-
-// replayJSON is the stable shape of `replay --json` (docs/cli.md,
-// "replay --json"): add fields freely, never rename.
-type replayJSON struct {
-	Status     int                  `json:"status"`
-	Proto      string               `json:"proto"`
-	Headers    http.Header          `json:"headers"`
-	Body       *string              `json:"body,omitempty"`
-	BodyBase64 *string              `json:"body_base64,omitempty"`
-	BodySize   int64                `json:"body_size"`
-	Truncated  bool                 `json:"truncated"`
-	DurationMs float64              `json:"duration_ms"`
-	Timing     storage.ReplayTiming `json:"timing"`
-	RemoteAddr string               `json:"remote_addr,omitempty"`
-	ReplayID   uint64               `json:"replay_id,omitempty"`
-}
-
-// replayErrorJSON is printed when no answer came back (exit 1).
-type replayErrorJSON struct {
-	Error      string  `json:"error"`
-	Kind       string  `json:"kind"`
-	DurationMs float64 `json:"duration_ms"`
-	ReplayID   uint64  `json:"replay_id,omitempty"`
-}
-
-func reportReplay(env Env, asJSON bool, replayID uint64, resp *sender.Response, sendErr error) (int, error) {
-	if sendErr != nil {
+// reportReplay prints the exchange: `replay --json`'s shape (wire) or
+// the answer for people. No answer from the target is exit 1.
+func reportReplay(env Env, asJSON bool, entry storage.ReplayRecord) (int, error) {
+	if entry.Error != "" {
 		if !asJSON {
-			return ExitNegative, sendErr
+			return ExitNegative, errors.New(entry.Error)
 		}
-		out := replayErrorJSON{Error: sendErr.Error(), Kind: sender.KindOther.String(), ReplayID: replayID}
-		if e, ok := sender.AsError(sendErr); ok {
-			out.Kind, out.DurationMs = e.Kind.String(), app.Millis(e.Timing.Total)
-		}
-		return ExitNegative, json.NewEncoder(env.Stdout).Encode(out)
+		return ExitNegative, json.NewEncoder(env.Stdout).Encode(wire.NewReplayErrorJSON(entry))
 	}
 	if asJSON {
-		return ExitOK, json.NewEncoder(env.Stdout).Encode(newReplayJSON(resp, replayID))
+		return ExitOK, json.NewEncoder(env.Stdout).Encode(wire.NewReplayJSON(entry))
 	}
-	writeReplayHuman(env, resp)
+	writeReplayHuman(env, entry)
 	return ExitOK, nil
 }
 
-func newReplayJSON(resp *sender.Response, replayID uint64) replayJSON {
-	out := replayJSON{
-		Status: resp.Status, Proto: resp.Proto, Headers: resp.Header, BodySize: resp.BodySize, Truncated: resp.Truncated,
-		DurationMs: app.Millis(resp.Timing.Total), Timing: app.TimingMs(resp.Timing), RemoteAddr: resp.RemoteAddr, ReplayID: replayID,
-	}
-	out.Body, out.BodyBase64 = app.TextOrBase64(resp.Body)
-	return out
-}
-
-func isTextBody(b []byte) bool { return utf8.Valid(b) && !strings.ContainsRune(string(b), 0) }
-
-func writeReplayHuman(env Env, resp *sender.Response) {
+func writeReplayHuman(env Env, e storage.ReplayRecord) {
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
-	fmt.Fprintf(w, "%s %d %s\n", resp.Proto, resp.Status, http.StatusText(resp.Status))
-	names := make([]string, 0, len(resp.Header))
-	for name := range resp.Header {
+	fmt.Fprintf(w, "%s %d %s\n", e.Proto, e.Status, http.StatusText(e.Status))
+	names := make([]string, 0, len(e.ResponseHeader))
+	for name := range e.ResponseHeader {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		for _, v := range resp.Header[name] {
+		for _, v := range e.ResponseHeader[name] {
 			fmt.Fprintf(w, "%s: %s\n", name, v)
 		}
 	}
 	fmt.Fprintln(w)
-	writeReplayBody(w, resp)
-	t := resp.Timing
+	writeReplayBody(w, e)
+	t := e.Timing
 	fmt.Fprintf(w, "timing: dns %s · connect %s · tls %s · first byte %s · total %s\n",
-		fmtMillis(t.DNS), fmtMillis(t.Connect), fmtMillis(t.TLS), fmtMillis(t.FirstByte), fmtMillis(t.Total))
+		fmtMillis(t.DNSMs), fmtMillis(t.ConnectMs), fmtMillis(t.TLSMs), fmtMillis(t.FirstByteMs), fmtMillis(t.TotalMs))
 }
 
 // writeReplayBody shows text as text (gzip undone for reading) and binary
 // as its size: a terminal is no place for raw bytes.
-func writeReplayBody(w *bufio.Writer, resp *sender.Response) {
+func writeReplayBody(w *bufio.Writer, e storage.ReplayRecord) {
+	resp := sender.Response{Status: e.Status, Header: e.ResponseHeader, Body: e.ResponseBody}
 	body, _ := resp.Decoded()
 	switch {
 	case len(body) == 0:
-	case isTextBody(body):
+	case textutil.IsText(body):
 		w.Write(body)
 		if body[len(body)-1] != '\n' {
 			fmt.Fprintln(w)
 		}
 	default:
-		fmt.Fprintf(w, "[binary body, %d bytes; use --json for its bytes]\n", len(resp.Body))
+		fmt.Fprintf(w, "[binary body, %d bytes; use --json for its bytes]\n", len(e.ResponseBody))
 	}
-	if resp.Truncated {
-		fmt.Fprintf(w, "[body cut at %s of %s]\n", app.HumanSize(int64(len(resp.Body))), app.HumanSize(resp.BodySize))
+	if e.ResponseTruncated {
+		fmt.Fprintf(w, "[body cut at %s of %s]\n", textutil.HumanSize(int64(len(e.ResponseBody))), textutil.HumanSize(e.ResponseBodySize))
 	}
 	if len(body) > 0 {
 		fmt.Fprintln(w)
 	}
 }
 
-func fmtMillis(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
+func fmtMillis(ms float64) string { return fmt.Sprintf("%.1f ms", ms) }

@@ -10,6 +10,7 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 func runRetention(env Env, args []string) (int, error) {
@@ -91,6 +92,6 @@ func runCompact(env Env, args []string) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	fmt.Fprintf(env.Stdout, "compacted %s: %s → %s\n", *db, app.HumanSize(before), app.HumanSize(after))
+	fmt.Fprintf(env.Stdout, "compacted %s: %s → %s\n", *db, textutil.HumanSize(before), textutil.HumanSize(after))
 	return ExitOK, nil
 }

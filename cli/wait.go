@@ -14,6 +14,8 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/localapi"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
+	"dev.hookscope/wire"
 )
 
 // stringList is a repeatable string flag.
@@ -59,7 +61,7 @@ func runWait(env Env, args []string) (int, error) {
 	}
 	enc := json.NewEncoder(env.Stdout)
 	for _, rec := range found {
-		enc.Encode(app.NewRequestJSON(rec))
+		enc.Encode(wire.NewRequestJSON(rec))
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return ExitNegative, fmt.Errorf("no match within %s: waited for %d request(s) with %s", w.timeout, w.count, f.Describe())
@@ -167,11 +169,11 @@ func runTail(env Env, args []string) (int, error) {
 	enc := json.NewEncoder(env.Stdout)
 	err = client.Events(ctx, func(s storage.Summary) {
 		if *asJSON {
-			enc.Encode(app.NewSummaryJSON(s))
+			enc.Encode(wire.NewSummaryJSON(s))
 			return
 		}
 		fmt.Fprintf(env.Stdout, "%s  %-7s %s  → %d  %s%s\n", s.ReceivedAt.Local().Format("15:04:05.000"), s.Method, s.Path,
-			s.Status, app.HumanSize(s.OriginalSize), sigNote(s.Signature))
+			s.Status, textutil.HumanSize(s.OriginalSize), sigNote(s.Signature))
 	})
 	if err != nil {
 		return ExitError, err

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"dev.hookscope/app"
 	"dev.hookscope/bodyfmt"
+	"dev.hookscope/textutil"
 )
 
 // BodyKind says how two bodies were compared.
@@ -99,9 +99,7 @@ func Bodies(a, b []byte, ctA, ctB string) Body {
 }
 
 // isBinary: NUL bytes or invalid UTF-8 would make a line diff unreadable.
-func isBinary(b []byte) bool {
-	return bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b)
-}
+func isBinary(b []byte) bool { return !textutil.IsText(b) }
 
 func binaryBody(a, b []byte) Body {
 	body := Body{Kind: BodyBinary, SizeA: len(a), SizeB: len(b)}
@@ -142,7 +140,7 @@ func textBody(a, b []byte, ctA, ctB string) Body {
 	if cutA || cutB {
 		body.Truncated = true
 		body.Notes = append(body.Notes, fmt.Sprintf("compared only the first %s or %d lines of each body",
-			app.HumanSize(MaxBodyBytes), MaxLines))
+			textutil.HumanSize(MaxBodyBytes), MaxLines))
 	}
 	body.Lines = lineDiff(la, lb)
 	return body

@@ -13,6 +13,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // Bounds. They trade completeness for a result that arrives in well under a
@@ -95,7 +96,7 @@ func Requests(a, b *storage.Record) Result {
 	}{{"A", a}, {"B", b}} {
 		if side.rec.Truncated {
 			r.Body.Notes = append(r.Body.Notes, fmt.Sprintf("%s's body was cut at capture: %s of %s stored",
-				side.name, app.HumanSize(side.rec.BodySize), app.HumanSize(side.rec.OriginalSize)))
+				side.name, textutil.HumanSize(side.rec.BodySize), textutil.HumanSize(side.rec.OriginalSize)))
 		}
 	}
 	return r

@@ -7,6 +7,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 func rec(method, path, query string, header http.Header, body string) *storage.Record {
@@ -110,7 +111,7 @@ func TestCaptureTruncationNoted(t *testing.T) {
 	b := rec("POST", "/", "", nil, "ab")
 	b.Truncated, b.BodySize, b.OriginalSize = true, 2, 3<<20
 	r := Requests(a, b)
-	if len(r.Body.Notes) != 1 || r.Body.Notes[0] != "B's body was cut at capture: "+app.HumanSize(2)+" of "+app.HumanSize(3<<20)+" stored" {
+	if len(r.Body.Notes) != 1 || r.Body.Notes[0] != "B's body was cut at capture: "+textutil.HumanSize(2)+" of "+textutil.HumanSize(3<<20)+" stored" {
 		t.Fatalf("notes %q", r.Body.Notes)
 	}
 }

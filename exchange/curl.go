@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // maxArgBody is the largest text body put in a command-line argument:
@@ -47,7 +48,7 @@ func (e *curlEncoder) Encode(rec *storage.Record) error {
 	if piped(rec.Body) {
 		b.WriteString("echo " + base64.StdEncoding.EncodeToString(rec.Body) + " | base64 -d | ")
 	}
-	b.WriteString("curl " + singleQuote(fullURL(rec)))
+	b.WriteString("curl " + singleQuote(textutil.FullURL(rec)))
 	for _, arg := range curlArgs(rec) {
 		b.WriteString(" \\\n  " + arg)
 	}
@@ -88,7 +89,7 @@ func curlArgs(rec *storage.Record) []string {
 // "/../" out of the path, so the path sent is the captured one.
 func urlFlags(rec *storage.Record) []string {
 	var out []string
-	if strings.ContainsAny(fullURL(rec), "[]{}") {
+	if strings.ContainsAny(textutil.FullURL(rec), "[]{}") {
 		out = append(out, "-g")
 	}
 	for _, seg := range strings.Split(rec.Path, "/") {

@@ -17,18 +17,15 @@
 // Import detects the format from the content: JSON is HAR (Hookscope's,
 // browsers', Insomnia's), a request line or a "###" line is raw HTTP, and
 // a command starting with curl (or echo/printf/cat piped into curl) is a
-// curl command. Known limits: curl's arguments pass through a UTF-8 word
-// splitter (github.com/google/shlex), so bytes that are not UTF-8 inside a
-// quoted argument become U+FFFD (the curl export pipes such bodies through
-// base64 instead); Windows cmd quoting (^) is not read; a HAR or raw header
+// curl command, parsed as POSIX shell (mvdan.cc/sh). Known limits: a curl
+// command whose text is not UTF-8 is refused rather than altered (the curl
+// export pipes such bodies through base64 instead); Windows cmd quoting
+// (^) is not read; a HAR or raw header
 // value that is not UTF-8 does not survive JSON.
 //
 // It imports no storage engine and no UI: it works on storage.Record values
 // so that the command line, the window and tests share one implementation.
-// It must not import hookscope/app either, so that app can offer import and
-// export to the window without an import cycle; the two small helpers it
-// would take from there (the full URL and the time format) are repeated
-// below and must stay in step with app.FullURL and app.FormatTime.
+// The full URL and the time format come from textutil, as everywhere.
 package exchange
 
 import (
@@ -37,7 +34,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 
 	"dev.hookscope/storage"
 )
@@ -84,7 +80,7 @@ func NewEncoderWith(w io.Writer, f Format, o Options) (Encoder, error) {
 	var enc Encoder
 	switch f {
 	case FormatHAR:
-		enc = &harEncoder{w: w, version: o.CreatorVersion, redact: !o.IncludeSecrets}
+		enc = &harEncoder{w: w, version: o.CreatorVersion, redact: !o.IncludeSecrets, answer: o.Answer}
 	case FormatCurl:
 		enc = &curlEncoder{w: w}
 	case FormatRaw:
@@ -134,22 +130,6 @@ func writeAll(enc Encoder, recs []*storage.Record) error {
 	}
 	return enc.Close()
 }
-
-// fullURL mirrors app.FullURL (see the package comment for why it is
-// repeated).
-func fullURL(rec *storage.Record) string {
-	u := "http://" + rec.Host + rec.Path
-	if rec.Path == "*" {
-		u = "http://" + rec.Host
-	}
-	if rec.RawQuery != "" {
-		u += "?" + rec.RawQuery
-	}
-	return u
-}
-
-// formatTime mirrors app.FormatTime: RFC 3339 with nine fractional digits.
-func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00") }
 
 // headerNames returns h's names sorted, so every export lists headers in
 // the same order however the map iterates.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/). Field names
@@ -48,6 +50,8 @@ type harContent struct {
 	Size     int64  `json:"size"`
 	MimeType string `json:"mimeType"`
 	Text     string `json:"text"`
+	Encoding string `json:"encoding,omitempty"`
+	Comment  string `json:"comment,omitempty"`
 }
 
 type harResponse struct {
@@ -60,6 +64,7 @@ type harResponse struct {
 	RedirectURL string         `json:"redirectURL"`
 	HeadersSize int            `json:"headersSize"`
 	BodySize    int64          `json:"bodySize"`
+	Comment     string         `json:"comment,omitempty"`
 }
 
 type harTimings struct {
@@ -89,6 +94,8 @@ type harEncoder struct {
 	// redact hides secrets on the response side; the request side is
 	// redacted before Encode by redactingEncoder.
 	redact bool
+	// answer finds a response rule's answer (Options.Answer); nil: none.
+	answer func(id uint64) (storage.AnswerRecord, bool, error)
 	n      int
 	err    error
 }
@@ -109,6 +116,16 @@ func (e *harEncoder) write(s string) {
 }
 
 func (e *harEncoder) Encode(rec *storage.Record) error {
+	var answer *storage.AnswerRecord
+	if e.answer != nil {
+		a, ok, err := e.answer(rec.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			answer = &a
+		}
+	}
 	if e.n == 0 {
 		e.head()
 	} else {
@@ -121,7 +138,7 @@ func (e *harEncoder) Encode(rec *storage.Record) error {
 	// them harder to read.
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("      ", "  ")
-	if err := enc.Encode(harEntryOf(rec, e.redact)); err != nil {
+	if err := enc.Encode(harEntryOf(rec, answer, e.redact)); err != nil {
 		return err
 	}
 	e.write("\n      " + strings.TrimSuffix(buf.String(), "\n"))
@@ -136,13 +153,13 @@ func (e *harEncoder) Close() error {
 	return e.err
 }
 
-func harEntryOf(rec *storage.Record, redact bool) harEntry {
-	resp := harResponseOf(rec)
+func harEntryOf(rec *storage.Record, answer *storage.AnswerRecord, redact bool) harEntry {
+	resp := harResponseOf(rec, answer)
 	if redact {
 		resp.Headers = redactNameValues(resp.Headers)
 	}
 	return harEntry{
-		StartedDateTime: formatTime(rec.ReceivedAt),
+		StartedDateTime: textutil.FormatTime(rec.ReceivedAt),
 		Request:         harRequestOf(rec),
 		Response:        resp,
 		ID:              rec.ID,
@@ -155,7 +172,7 @@ func harEntryOf(rec *storage.Record, redact bool) harEntry {
 func harRequestOf(rec *storage.Record) harRequest {
 	r := harRequest{
 		Method:      rec.Method,
-		URL:         fullURL(rec),
+		URL:         textutil.FullURL(rec),
 		HTTPVersion: proto(rec),
 		Cookies:     []struct{}{},
 		Headers:     harHeaders(rec),
@@ -205,11 +222,12 @@ func unescapeQuery(s string) string {
 	return s
 }
 
-// harResponseOf is what Hookscope answered: the capture acknowledgement
-// for a 200, else only the status (a rule's body is not stored), and
-// status 0 for an imported request that was never answered (browsers use
-// 0 the same way).
-func harResponseOf(rec *storage.Record) harResponse {
+// harResponseOf is what Hookscope answered: a response rule's answer as
+// stored (its headers, and its body up to storage.AnswerBodyLimit), else
+// the capture acknowledgement for a 200, else only the status; status 0
+// for an imported request that was never answered (browsers use 0 the
+// same way) or one a rule closed or held unanswered.
+func harResponseOf(rec *storage.Record, answer *storage.AnswerRecord) harResponse {
 	r := harResponse{
 		Status:      rec.Status,
 		StatusText:  http.StatusText(rec.Status),
@@ -218,8 +236,19 @@ func harResponseOf(rec *storage.Record) harResponse {
 		Headers:     []harNameValue{},
 		Content:     harContent{MimeType: "x-unknown"},
 		HeadersSize: -1,
-		// The spec's "not available": a rule's answer body is not stored.
+		// The spec's "not available".
 		BodySize: -1,
+	}
+	if answer != nil {
+		if answer.Action != "" {
+			r.Status, r.StatusText = 0, ""
+			r.Comment = "no answer: rule " + strconv.Quote(answer.Rule) + " closed the connection"
+			if answer.Action == storage.AnswerHung {
+				r.Comment = "no answer: rule " + strconv.Quote(answer.Rule) + " held the connection until the sender gave up"
+			}
+			return r
+		}
+		return harRuleResponse(r, answer)
 	}
 	if rec.Status == http.StatusOK {
 		body := `{"ok":true,"id":` + strconv.FormatUint(rec.ID, 10) + "}\n"
@@ -228,5 +257,31 @@ func harResponseOf(rec *storage.Record) harResponse {
 		r.Content = harContent{Size: n, MimeType: "application/json", Text: body}
 		r.BodySize = n
 	}
+	return r
+}
+
+// harRuleResponse fills r with what a response rule sent: its status, its
+// headers by name, and its body (base64, as HAR's content.encoding says,
+// when it is not UTF-8). content.size is the size sent; a body kept only
+// in part says so in content.comment.
+func harRuleResponse(r harResponse, a *storage.AnswerRecord) harResponse {
+	r.Status, r.StatusText = a.Status, http.StatusText(a.Status)
+	for _, name := range headerNames(a.Header) {
+		for _, v := range a.Header[name] {
+			r.Headers = append(r.Headers, harNameValue{Name: name, Value: v})
+		}
+	}
+	size := max(a.BodySize, int64(len(a.Body)))
+	r.Content = harContent{Size: size, MimeType: a.Header.Get("Content-Type"), Text: string(a.Body)}
+	if r.Content.MimeType == "" {
+		r.Content.MimeType = "x-unknown"
+	}
+	if !utf8.Valid(a.Body) {
+		r.Content.Text, r.Content.Encoding = base64.StdEncoding.EncodeToString(a.Body), "base64"
+	}
+	if a.Truncated {
+		r.Content.Comment = fmt.Sprintf("Hookscope keeps the first %d bytes of an answer's body; %d were sent", len(a.Body), size)
+	}
+	r.BodySize = size
 	return r
 }

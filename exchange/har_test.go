@@ -3,10 +3,14 @@ package exchange
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"dev.hookscope/storage"
 )
 
 // jsonKinds asserts that obj has each key with a value of the JSON type
@@ -244,5 +248,73 @@ func TestHARErrors(t *testing.T) {
 		if _, err := Import([]byte(src)); err == nil {
 			t.Errorf("no error for %s", src)
 		}
+	}
+}
+
+// TestHARResponseIsTheRuleAnswer: a request a response rule answered has
+// that answer in response, headers and body, not the default
+// acknowledgement; a body that is not UTF-8 is base64 as HAR's content
+// says, one kept in part says so, and a closed connection has status 0.
+func TestHARResponseIsTheRuleAnswer(t *testing.T) {
+	recs := withSizes(samples())[:3]
+	answers := map[uint64]storage.AnswerRecord{
+		1: {Rule: "r", Status: 201, Header: http.Header{"Content-Type": {"application/json"}, "X-Rule": {"b", "a"}, "Set-Cookie": {"s=1"}},
+			Body: []byte(`{"received":1}`)},
+		2: {Rule: "bin", Status: 200, Header: http.Header{"Content-Type": {"application/octet-stream"}}, Body: []byte{0xff, 0}, BodySize: 70000, Truncated: true},
+		3: {Rule: "drop", Action: storage.AnswerClosed},
+	}
+	var buf bytes.Buffer
+	err := WriteWith(&buf, FormatHAR, recs, Options{Answer: func(id uint64) (storage.AnswerRecord, bool, error) {
+		a, ok := answers[id]
+		return a, ok, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Response struct {
+					Status   int `json:"status"`
+					Headers  []struct{ Name, Value string }
+					BodySize int64  `json:"bodySize"`
+					Comment  string `json:"comment"`
+					Content  struct {
+						Size     int64  `json:"size"`
+						MimeType string `json:"mimeType"`
+						Text     string `json:"text"`
+						Encoding string `json:"encoding"`
+						Comment  string `json:"comment"`
+					} `json:"content"`
+				} `json:"response"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || len(doc.Log.Entries) != 3 {
+		t.Fatalf("%v\n%s", err, buf.Bytes())
+	}
+	first := doc.Log.Entries[0].Response
+	var headers []string
+	for _, h := range first.Headers {
+		headers = append(headers, h.Name+"="+h.Value)
+	}
+	if first.Status != 201 || strings.Join(headers, " ") != "Content-Type=application/json Set-Cookie="+Redacted+" X-Rule=b X-Rule=a" ||
+		first.Content.Text != `{"received":1}` || first.Content.MimeType != "application/json" || first.Content.Size != 14 || first.BodySize != 14 {
+		t.Errorf("rule answer: %+v", first)
+	}
+	bin := doc.Log.Entries[1].Response
+	if bin.Status != 200 || bin.Content.Encoding != "base64" || bin.Content.Text != "/wA=" || bin.Content.Size != 70000 ||
+		!strings.Contains(bin.Content.Comment, "first 2 bytes") {
+		t.Errorf("binary, cut answer: %+v", bin)
+	}
+	if closed := doc.Log.Entries[2].Response; closed.Status != 0 || closed.Content.Text != "" || len(closed.Headers) != 0 ||
+		closed.Comment != `no answer: rule "drop" closed the connection` {
+		t.Errorf("closed connection: %+v", closed)
+	}
+	failing := Options{Answer: func(uint64) (storage.AnswerRecord, bool, error) {
+		return storage.AnswerRecord{}, false, errors.New("disk gone")
+	}}
+	if err := WriteWith(&bytes.Buffer{}, FormatHAR, recs, failing); err == nil || err.Error() != "disk gone" {
+		t.Errorf("a failing lookup: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // The raw format is HTTP/1.1 text, one request after another, each after a
@@ -48,7 +49,7 @@ func (e *rawEncoder) Encode(rec *storage.Record) error {
 	}
 	e.n++
 	fmt.Fprintf(&b, "### hookscope request %d received=%s remote=%s body=%d original=%d\n",
-		rec.ID, formatTime(rec.ReceivedAt), markerValue(rec.RemoteAddr), len(wire), max(rec.OriginalSize, int64(len(rec.Body))))
+		rec.ID, textutil.FormatTime(rec.ReceivedAt), markerValue(rec.RemoteAddr), len(wire), max(rec.OriginalSize, int64(len(rec.Body))))
 	b.WriteString(oneLine(rec.Method) + " " + oneLine(requestTarget(rec)) + " " + oneLine(proto(rec)) + "\r\n")
 	b.WriteString("Host: " + oneLine(rec.Host) + "\r\n")
 	for _, name := range headerNames(rec.Header) {

@@ -23,6 +23,10 @@ type Options struct {
 	// CreatorVersion goes into HAR's log.creator.version; the other
 	// formats ignore it.
 	CreatorVersion string
+	// Answer looks up what a response rule answered a request (ok false:
+	// none did), for HAR's response; nil means no rule answered any. Its
+	// error ends the export. The other formats ignore it.
+	Answer func(id uint64) (a storage.AnswerRecord, ok bool, err error)
 }
 
 // A name is a credential's by one rule for headers and query parameters

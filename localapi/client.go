@@ -18,6 +18,7 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/signature"
 	"dev.hookscope/storage"
+	"dev.hookscope/wire"
 )
 
 // Client talks to a running Hookscope's local API.
@@ -129,7 +130,7 @@ func (c *Client) call(method, path string, in, out any) error {
 // answerError turns an error answer back into the error the store gave, so
 // commands print the same sentence either way.
 func answerError(resp *http.Response) error {
-	var e ErrorJSON
+	var e wire.Error
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
 	if e.Error == "" {
 		e.Error = resp.Status
@@ -171,7 +172,7 @@ func (c *Client) List(q url.Values) ([]storage.Summary, error) {
 	var out []storage.Summary
 	dec := json.NewDecoder(resp.Body)
 	for {
-		var j app.SummaryJSON
+		var j wire.SummaryJSON
 		if err := dec.Decode(&j); err == io.EOF {
 			return out, nil
 		} else if err != nil {
@@ -187,7 +188,7 @@ func (c *Client) List(q url.Values) ([]storage.Summary, error) {
 
 // Get returns one request.
 func (c *Client) Get(id uint64) (*storage.Record, error) {
-	var j app.RequestJSON
+	var j wire.RequestJSON
 	if err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
 		return nil, err
 	}
@@ -199,7 +200,7 @@ func (c *Client) Append(ctx context.Context, rec *storage.Record) (uint64, error
 	var out struct {
 		ID uint64 `json:"id"`
 	}
-	err := c.call("POST", "/v1/requests", app.NewRequestJSON(rec), &out)
+	err := c.call("POST", "/v1/requests", wire.NewRequestJSON(rec), &out)
 	return out.ID, err
 }
 
@@ -214,6 +215,16 @@ func (c *Client) Delete(ids ...uint64) error {
 	return nil
 }
 
+// RuleAnswer is what a response rule answered request id; ok is false
+// when none did.
+func (c *Client) RuleAnswer(id uint64) (storage.AnswerRecord, bool, error) {
+	var a *storage.AnswerRecord
+	if err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10)+"/answer", nil, &a); err != nil || a == nil {
+		return storage.AnswerRecord{}, false, err
+	}
+	return *a, true, nil
+}
+
 // SecretFor asks for the rule saved for a path (socket only).
 func (c *Client) SecretFor(path string) (app.SecretRule, bool) {
 	var rule app.SecretRule
@@ -222,7 +233,7 @@ func (c *Client) SecretFor(path string) (app.SecretRule, bool) {
 }
 
 // Verify checks a request's signature in the running instance.
-func (c *Client) Verify(id uint64, in VerifyJSON) (signature.Result, error) {
+func (c *Client) Verify(id uint64, in wire.VerifyRequest) (signature.Result, error) {
 	var res signature.Result
 	err := c.call("POST", "/v1/requests/"+strconv.FormatUint(id, 10)+"/verify", in, &res)
 	return res, err
@@ -246,7 +257,7 @@ func (c *Client) Wait(ctx context.Context, q url.Values) ([]*storage.Record, err
 	var out []*storage.Record
 	dec := json.NewDecoder(resp.Body)
 	for {
-		var j app.RequestJSON
+		var j wire.RequestJSON
 		if err := dec.Decode(&j); err == io.EOF {
 			return out, nil
 		} else if err != nil {
@@ -277,7 +288,7 @@ func (c *Client) Events(ctx context.Context, fn func(storage.Summary)) error {
 		if !strings.HasPrefix(line, "data: ") {
 			continue
 		}
-		var j app.SummaryJSON
+		var j wire.SummaryJSON
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &j); err != nil {
 			continue
 		}

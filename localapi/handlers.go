@@ -17,6 +17,7 @@ import (
 	"dev.hookscope/replay"
 	"dev.hookscope/signature"
 	"dev.hookscope/storage"
+	"dev.hookscope/wire"
 )
 
 // maxWait bounds one long poll; clients loop for longer waits.
@@ -29,6 +30,7 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("POST /v1/requests", s.add)
 	mux.HandleFunc("GET /v1/requests/{id}", s.get)
 	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
+	mux.HandleFunc("GET /v1/requests/{id}/answer", s.answer)
 	mux.HandleFunc("POST /v1/requests/{id}/verify", func(w http.ResponseWriter, r *http.Request) { s.verify(w, r, overTCP) })
 	mux.HandleFunc("POST /v1/replays", s.addReplay)
 	mux.HandleFunc("POST /v1/requests/{id}/replay", func(w http.ResponseWriter, r *http.Request) { s.replayRequest(w, r, overTCP) })
@@ -60,13 +62,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// ErrorJSON is every error answer's body.
-type ErrorJSON struct {
-	Error string `json:"error"`
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, ErrorJSON{Error: msg})
+	writeJSON(w, status, wire.Error{Error: msg})
 }
 
 func storeError(w http.ResponseWriter, err error) {
@@ -144,7 +141,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		for _, sum := range page {
 			after = sum.ID
 			if s.matches(f, sum) {
-				enc.Encode(app.NewSummaryJSON(sum))
+				enc.Encode(wire.NewSummaryJSON(sum))
 				if sent++; limit > 0 && sent >= limit {
 					return
 				}
@@ -177,7 +174,29 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, app.NewRequestJSON(rec))
+	writeJSON(w, http.StatusOK, wire.NewRequestJSON(rec))
+}
+
+// answer is what a response rule answered a request, null when none did.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.core.Summary(id); err != nil {
+		storeError(w, err)
+		return
+	}
+	a, ok, err := s.core.RuleAnswer(id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	if !ok {
+		writeJSON(w, http.StatusOK, nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }
 
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +217,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 
 // add stores a request given in `show --json` form (import goes through it).
 func (s *Server) add(w http.ResponseWriter, r *http.Request) {
-	var in app.RequestJSON
+	var in wire.RequestJSON
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&in); err != nil {
 		writeError(w, http.StatusBadRequest, "the body is not a request in show --json form: "+err.Error())
 		return
@@ -216,23 +235,12 @@ func (s *Server) add(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]uint64{"id": id})
 }
 
-// VerifyJSON is the body of POST /v1/requests/{id}/verify. Without a
-// secret the one saved for the request's path is used; over TCP the answer
-// then leaves out expected and signed_payload, so that holding the TCP
-// token does not let anyone sign a body of their choosing with it.
-type VerifyJSON struct {
-	Scheme    string `json:"scheme"`
-	Secret    string `json:"secret,omitempty"`
-	Tolerance string `json:"tolerance,omitempty"`
-	URL       string `json:"url,omitempty"`
-}
-
 func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
-	var in VerifyJSON
+	var in wire.VerifyRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
 		writeError(w, http.StatusBadRequest, "the body is not a verify request: "+err.Error())
 		return
@@ -243,6 +251,16 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 		return
 	}
 	opt := signature.Options{Secret: in.Secret, URL: in.URL}
+	if in.Tolerance != "" {
+		if opt.Tolerance, err = app.ParseTolerance(in.Tolerance); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	if in.URL != "" && signature.CheckURL(in.URL) != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf(`"url" %q is not an http:// or https:// URL with a host: give the public URL the sender signed`, in.URL))
+		return
+	}
 	key, err := app.ResolveSigningKey(rec.Path, in.Scheme, in.Secret, rec.Header, s.core.SecretFor)
 	if errors.Is(err, app.ErrNoSecret) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf(`no "secret" given and none saved for %s`, rec.Path))
@@ -252,23 +270,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, overTCP bool) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	in.Scheme, opt.Secret = key.Scheme, key.Options.Secret
-	if key.Saved && opt.URL == "" {
-		opt.URL = key.Options.URL
-	}
-	if in.Tolerance != "" {
-		d, err := time.ParseDuration(in.Tolerance)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("tolerance %q is not a duration", in.Tolerance))
-			return
-		}
-		opt.Tolerance = d
-		if d == 0 {
-			opt.Tolerance = signature.NoTolerance
-		}
-	}
+	in.Scheme, opt = key.Scheme, key.Apply(opt)
 	res, err := app.VerifyRecord(rec, in.Scheme, opt)
 	if err != nil {
+		// An unknown scheme, or options that cannot check any request
+		// (signature.ErrConfig): the caller's mistake, not a verdict.
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -325,7 +331,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
 	for _, rec := range found {
-		enc.Encode(app.NewRequestJSON(rec))
+		enc.Encode(wire.NewRequestJSON(rec))
 	}
 }
 
@@ -375,7 +381,7 @@ func (s *Server) sendNew(w http.ResponseWriter, after uint64) (uint64, error) {
 		return after, err
 	}
 	for _, sum := range page {
-		data, _ := json.Marshal(app.NewSummaryJSON(sum))
+		data, _ := json.Marshal(wire.NewSummaryJSON(sum))
 		if _, err := fmt.Fprintf(w, "id: %d\nevent: request\ndata: %s\n\n", sum.ID, data); err != nil {
 			return after, err
 		}
@@ -430,21 +436,8 @@ func (s *Server) replays(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-// ReplayJSON is the body of POST /v1/requests/{id}/replay, in the words of
-// `hookscope replay`'s flags.
-type ReplayJSON struct {
-	To         string   `json:"to"`
-	Method     string   `json:"method,omitempty"`
-	Headers    []string `json:"headers,omitempty"` // "K: V" sets, "K:" removes
-	BodyBase64 *string  `json:"body_base64,omitempty"`
-	Resign     bool     `json:"resign,omitempty"`
-	Scheme     string   `json:"scheme,omitempty"`
-	Secret     string   `json:"secret,omitempty"`
-	Timeout    string   `json:"timeout,omitempty"`
-	Insecure   bool     `json:"insecure,omitempty"`
-}
-
-func (in ReplayJSON) spec() (app.ReplaySpec, error) {
+// replaySpec reads a replay request into what the core sends.
+func replaySpec(in wire.ReplayRequest) (app.ReplaySpec, error) {
 	spec := app.ReplaySpec{Target: in.To, Resign: in.Resign, Scheme: in.Scheme, Secret: in.Secret}
 	spec.Edit.Method = in.Method
 	for _, h := range in.Headers {
@@ -466,6 +459,9 @@ func (in ReplayJSON) spec() (app.ReplaySpec, error) {
 		if err != nil {
 			return spec, fmt.Errorf("timeout %q is not a duration", in.Timeout)
 		}
+		if d == 0 {
+			d = -1 // 0 waits forever, as `replay --timeout 0` does
+		}
 		spec.Send.Timeout = d
 	}
 	spec.Send.Insecure = in.Insecure
@@ -482,7 +478,7 @@ func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, overTCP b
 	if !ok {
 		return
 	}
-	var in ReplayJSON
+	var in wire.ReplayRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&in); err != nil {
 		writeError(w, http.StatusBadRequest, "the body is not a replay request: "+err.Error())
 		return
@@ -495,7 +491,7 @@ func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, overTCP b
 		writeError(w, http.StatusForbidden, `over TCP, re-signing needs your secret in "secret": saved secrets are used only through the socket`)
 		return
 	}
-	spec, err := in.spec()
+	spec, err := replaySpec(in)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -515,10 +511,10 @@ func (s *Server) replayRequest(w http.ResponseWriter, r *http.Request, overTCP b
 		return
 	}
 	if entry.Error != "" {
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": entry.Error, "duration_ms": entry.Timing.TotalMs, "replay_id": entry.ID})
+		writeJSON(w, http.StatusBadGateway, wire.NewReplayErrorJSON(entry))
 		return
 	}
-	writeJSON(w, http.StatusOK, app.NewReplayResultJSON(entry))
+	writeJSON(w, http.StatusOK, wire.NewReplayJSON(entry))
 }
 
 // export streams requests (id=… repeated, or all) as har, curl or raw.
@@ -541,7 +537,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{IncludeSecrets: r.URL.Query().Get("include_secrets") != "", CreatorVersion: app.Version()})
+	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{IncludeSecrets: r.URL.Query().Get("include_secrets") != "",
+		CreatorVersion: app.Version(), Answer: s.core.RuleAnswer})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

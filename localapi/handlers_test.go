@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"dev.hookscope/app"
 	"dev.hookscope/signature"
@@ -211,5 +212,70 @@ func TestReplayOverTCPWillNotResignWithASavedSecret(t *testing.T) {
 	code, out = tcp.send(t, "POST", "/v1/requests/1/replay", `{"to":"`+target.URL+`"}`)
 	if code != 200 || hits.Load() != 3 {
 		t.Fatalf("TCP replay: %d %s", code, out)
+	}
+}
+
+// TestVerifyToleranceAndConfigErrors: any zero "tolerance" turns the
+// timestamp check off, the window saved with the secret is used when none
+// is given, and options that cannot check any request are 400, as on the
+// command line.
+func TestVerifyToleranceAndConfigErrors(t *testing.T) {
+	const secret = "whsec_api_tolerance"
+	core, srv := startAPI(t, Options{})
+	hourAgo := time.Now().Add(-time.Hour)
+	body := []byte(`{"id":"evt_1"}`)
+	h, err := signature.Sign("stripe", signature.Request{Method: "POST", Body: body, Header: http.Header{}},
+		signature.Options{Secret: secret, Now: func() time.Time { return hourAgo }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addRequest(t, core, "POST", "/hooks/stripe", h, body)
+	addRequest(t, core, "POST", "/hooks/discord", http.Header{"X-Signature-Ed25519": {strings.Repeat("ab", 64)}, "X-Signature-Timestamp": {"1700000000"}}, body)
+	c := socketAPI(t, srv)
+	verify := func(id, in string) (int, signature.Result, []byte) {
+		t.Helper()
+		code, out := c.send(t, "POST", "/v1/requests/"+id+"/verify", in)
+		var res signature.Result
+		if code == http.StatusOK {
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("%s: %q", in, out)
+			}
+		}
+		return code, res, out
+	}
+	for in, valid := range map[string]bool{
+		`{"scheme":"stripe","secret":"` + secret + `"}`:                         false,
+		`{"scheme":"stripe","secret":"` + secret + `","tolerance":"0"}`:         true,
+		`{"scheme":"stripe","secret":"` + secret + `","tolerance":"0s"}`:        true,
+		`{"scheme":"stripe","secret":"` + secret + `","tolerance":"0m"}`:        true,
+		`{"scheme":"stripe","secret":"` + secret + `","tolerance":"90m"}`:       true,
+		`{"scheme":"stripe","secret":"` + secret + `","tolerance":"1m"}`:        false,
+		`{"scheme":"stripe","secret":"` + secret + `","url":"https://x.test/"}`: false,
+	} {
+		if code, res, out := verify("1", in); code != http.StatusOK || res.Valid != valid {
+			t.Errorf("%s: %d %s, want valid=%v", in, code, out, valid)
+		}
+	}
+	if err := core.SaveSecret(app.SecretRule{Prefix: "/hooks/stripe", Scheme: "stripe", Secret: secret, Tolerance: 2 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for in, valid := range map[string]bool{`{}`: true, `{"tolerance":"1m"}`: false, `{"tolerance":"0"}`: true} {
+		if code, res, out := verify("1", in); code != http.StatusOK || res.Valid != valid {
+			t.Errorf("with a 2h window saved, %s: %d %s, want valid=%v", in, code, out, valid)
+		}
+	}
+	for in, want := range map[string]string{
+		`{"tolerance":"-1m"}`:  `tolerance "-1m" is not a duration`,
+		`{"tolerance":"soon"}`: `tolerance "soon" is not a duration`,
+		`{"scheme":"stripe","secret":"` + secret + `","url":"not a URL"}`: `"url" "not a URL" is not an http:// or https:// URL`,
+	} {
+		if code, _, out := verify("1", in); code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), want) {
+			t.Errorf("%s: %d %s, want 400 %q", in, code, out, want)
+		}
+	}
+	for _, in := range []string{`{"scheme":"discord","secret":"not-a-key"}`, `{"secret":"not-a-key"}`} {
+		if code, _, out := verify("2", in); code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), "discord needs the application's Ed25519 public key") {
+			t.Errorf("%s: %d %s, want 400", in, code, out)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/storage"
+	"dev.hookscope/wire"
 )
 
 func TestMain(m *testing.M) {
@@ -127,7 +128,7 @@ func (c apiClient) send(t *testing.T, method, path, body string, auth ...string)
 // errorOf is the sentence of an error answer.
 func errorOf(t *testing.T, body []byte) string {
 	t.Helper()
-	var e ErrorJSON
+	var e wire.Error
 	if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 		t.Fatalf("not an error answer: %q", body)
 	}

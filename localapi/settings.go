@@ -1,12 +1,19 @@
 package localapi
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"dev.hookscope/app"
+	"dev.hookscope/storage"
+	"dev.hookscope/wire"
 )
 
 // Forward rules and saved secrets, so serve and scripts can set what the
@@ -115,4 +122,45 @@ func (c *Client) SaveSecret(rule app.SecretRule) error {
 func (c *Client) DeleteSecret(prefix string) error {
 	var out map[string]string
 	return c.call("DELETE", "/v1/secrets?prefix="+url.QueryEscape(prefix), nil, &out)
+}
+
+// Replay asks the running instance to send a capture again: the one
+// implementation (app.Core.Replay) runs there and keeps the history.
+func (c *Client) Replay(ctx context.Context, id uint64, spec app.ReplaySpec) (storage.ReplayRecord, error) {
+	in := wire.ReplayRequest{To: spec.Target, Method: spec.Edit.Method, Resign: spec.Resign, Scheme: spec.Scheme,
+		Secret: spec.Secret, Insecure: spec.Send.Insecure}
+	for _, h := range spec.Edit.Headers {
+		in.Headers = append(in.Headers, h.String())
+	}
+	if spec.Edit.ReplaceBody {
+		b := base64.StdEncoding.EncodeToString(spec.Edit.Body)
+		in.BodyBase64 = &b
+	}
+	if spec.Send.Timeout != 0 {
+		in.Timeout = spec.Send.Timeout.String()
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return storage.ReplayRecord{}, err
+	}
+	resp, err := c.do(ctx, "POST", "/v1/requests/"+strconv.FormatUint(id, 10)+"/replay", bytes.NewReader(raw))
+	if err != nil {
+		return storage.ReplayRecord{}, fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		var out wire.ReplayJSON
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return storage.ReplayRecord{}, fmt.Errorf("the running Hookscope's answer: %w", err)
+		}
+		return out.Record()
+	case http.StatusBadGateway:
+		var out wire.ReplayErrorJSON
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return storage.ReplayRecord{}, fmt.Errorf("the running Hookscope's answer: %w", err)
+		}
+		return out.Record(), nil
+	}
+	return storage.ReplayRecord{}, answerError(resp)
 }

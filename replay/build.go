@@ -52,6 +52,14 @@ func ParseHeaderEdit(s string) (HeaderEdit, error) {
 	return HeaderEdit{Name: canon, Value: value, Remove: value == ""}, nil
 }
 
+// String is the --header form ParseHeaderEdit reads.
+func (e HeaderEdit) String() string {
+	if e.Remove {
+		return e.Name + ":"
+	}
+	return e.Name + ": " + e.Value
+}
+
 // validHeaderName accepts RFC 9110 token characters only.
 func validHeaderName(s string) bool {
 	for _, c := range []byte(s) {

@@ -57,8 +57,15 @@ type ReplayRecord struct {
 	ResponseBodySize  int64       `json:"response_body_size,omitempty"`
 	ResponseTruncated bool        `json:"response_truncated,omitempty"`
 
-	Error  string       `json:"error,omitempty"`
-	Timing ReplayTiming `json:"timing"`
+	Error string `json:"error,omitempty"`
+	// ErrorKind classifies Error (refused, timeout, tls, dns, canceled,
+	// other) for scripts.
+	ErrorKind string       `json:"error_kind,omitempty"`
+	Timing    ReplayTiming `json:"timing"`
+	// Proto and RemoteAddr are the answer's protocol and the address it
+	// came from.
+	Proto      string `json:"proto,omitempty"`
+	RemoteAddr string `json:"remote_addr,omitempty"`
 }
 
 // Draft is an edited replay not yet sent, kept per captured request so an

@@ -14,6 +14,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/diffview"
 )
@@ -118,7 +119,7 @@ func (in *Inspector) Show(rec *storage.Record) {
 	in.tabs.Refresh()
 	note := ""
 	if rec.Truncated {
-		note = fmt.Sprintf("cut at capture: %s of %s stored", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+		note = fmt.Sprintf("cut at capture: %s of %s stored", textutil.HumanSize(rec.BodySize), textutil.HumanSize(rec.OriginalSize))
 	}
 	in.body.SetNote(note)
 	in.body.SetBodyEncoded(rec.Body, rec.ContentType, strings.Join(rec.Header.Values("Content-Encoding"), ", "))
@@ -127,13 +128,13 @@ func (in *Inspector) Show(rec *storage.Record) {
 }
 
 func overviewPairs(rec *storage.Record) []app.Pair {
-	size := app.HumanSize(rec.BodySize)
+	size := textutil.HumanSize(rec.BodySize)
 	if rec.Truncated {
-		size = fmt.Sprintf("%s stored of %s sent (cut at the body cap)", app.HumanSize(rec.BodySize), app.HumanSize(rec.OriginalSize))
+		size = fmt.Sprintf("%s stored of %s sent (cut at the body cap)", textutil.HumanSize(rec.BodySize), textutil.HumanSize(rec.OriginalSize))
 	}
 	return []app.Pair{
 		{Name: "Method", Value: rec.Method},
-		{Name: "URL", Value: app.FullURL(rec)},
+		{Name: "URL", Value: textutil.FullURL(rec)},
 		{Name: "Received", Value: rec.ReceivedAt.Local().Format("Mon 2 Jan 2006 15:04:05.000000 MST")},
 		{Name: "Remote address", Value: rec.RemoteAddr},
 		{Name: "Protocol", Value: rec.Proto},

@@ -18,6 +18,7 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/replay"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/uithread"
 )
@@ -165,7 +166,7 @@ func (r *ReplayTab) fill(method, target string, h http.Header, body []byte, cont
 	// unless replaced from a file.
 	r.body.SetText("")
 	r.body.Disable()
-	r.bodyNote.SetText(fmt.Sprintf("%s body (%s) is sent exactly as captured; load a file to replace it.", kindWord(body), app.HumanSize(int64(len(body)))))
+	r.bodyNote.SetText(fmt.Sprintf("%s body (%s) is sent exactly as captured; load a file to replace it.", kindWord(body), textutil.HumanSize(int64(len(body)))))
 }
 
 func kindWord(body []byte) string {
@@ -332,7 +333,7 @@ func truncNote(e storage.ReplayRecord) string {
 	if !e.ResponseTruncated {
 		return ""
 	}
-	return fmt.Sprintf("answer cut at %s of %s", app.HumanSize(int64(len(e.ResponseBody))), app.HumanSize(e.ResponseBodySize))
+	return fmt.Sprintf("answer cut at %s of %s", textutil.HumanSize(int64(len(e.ResponseBody))), textutil.HumanSize(e.ResponseBodySize))
 }
 
 func statusImportance(status int) widget.Importance {
@@ -412,6 +413,6 @@ func (r *ReplayTab) loadBodyFile() {
 		r.fileBody = data
 		r.body.SetText("")
 		r.body.Disable()
-		r.bodyNote.SetText(fmt.Sprintf("Body replaced from %s (%s).", rc.URI().Name(), app.HumanSize(int64(len(data)))))
+		r.bodyNote.SetText(fmt.Sprintf("Body replaced from %s (%s).", rc.URI().Name(), textutil.HumanSize(int64(len(data)))))
 	}, r.window)
 }

@@ -15,6 +15,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // RequestList is the virtualized list of captured requests, newest first.
@@ -333,7 +334,7 @@ func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func rowMeta(s storage.Summary) string {
-	parts := []string{"#" + strconv.FormatUint(s.ID, 10), shortTime(s.ReceivedAt), app.HumanSize(s.OriginalSize)}
+	parts := []string{"#" + strconv.FormatUint(s.ID, 10), shortTime(s.ReceivedAt), textutil.HumanSize(s.OriginalSize)}
 	if ct := shortContentType(s.ContentType); ct != "" {
 		parts = append(parts, ct)
 	}

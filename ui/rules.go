@@ -16,6 +16,7 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // failureChoices are the failure modes as the rule form offers them.
@@ -425,14 +426,14 @@ func bodyPreview(a storage.AnswerRecord) string {
 		body = body[:len(body)-1]
 	}
 	if !utf8.Valid(body) {
-		return fmt.Sprintf("%s of binary data", app.HumanSize(a.BodySize))
+		return fmt.Sprintf("%s of binary data", textutil.HumanSize(a.BodySize))
 	}
 	s := string(body)
 	if utf8.RuneCountInString(s) > answerBodyPreview {
 		s = string([]rune(s)[:answerBodyPreview]) + "…"
 	}
 	if a.BodySize > int64(len(body)) || utf8.RuneCountInString(string(body)) > answerBodyPreview {
-		s += fmt.Sprintf(" (%s sent)", app.HumanSize(a.BodySize))
+		s += fmt.Sprintf(" (%s sent)", textutil.HumanSize(a.BodySize))
 	}
 	return s
 }

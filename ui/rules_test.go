@@ -12,9 +12,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"dev.hookscope/app"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -216,7 +216,7 @@ func TestRulesAnswerBodyPreviewIsBounded(t *testing.T) {
 	if got := bodyPreview(storage.AnswerRecord{Body: cut, BodySize: 100_000, Truncated: true}); !strings.HasPrefix(got, strings.Repeat("é", 9)+" (") {
 		t.Fatalf("%q", got)
 	}
-	if got := bodyPreview(storage.AnswerRecord{Body: []byte{0xff, 0xfe}, BodySize: 2}); got != app.HumanSize(2)+" of binary data" {
+	if got := bodyPreview(storage.AnswerRecord{Body: []byte{0xff, 0xfe}, BodySize: 2}); got != textutil.HumanSize(2)+" of binary data" {
 		t.Fatalf("%q", got)
 	}
 }

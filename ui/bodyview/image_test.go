@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dev.hookscope/bodyfmt"
+	"dev.hookscope/textutil"
 )
 
 func pngBody(t *testing.T, w, h int) []byte {
@@ -62,7 +63,7 @@ func TestImagePNGShown(t *testing.T) {
 	if sz := img.Size(); sz.Width < 600 || sz.Height < 400 {
 		t.Errorf("image not scaled to the area: %v", sz)
 	}
-	if want := "PNG 64×48, " + humanSize(len(body)); h.v.notice.Text != want {
+	if want := "PNG 64×48, " + textutil.HumanSize(int64(len(body))); h.v.notice.Text != want {
 		t.Errorf("notice %q, want %q", h.v.notice.Text, want)
 	}
 	if h.v.LineCount() != 0 || !h.v.copyBtn.Disabled() {

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/bodyfmt"
+	"dev.hookscope/textutil"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -244,7 +245,7 @@ func (v *View) AsSent() bool { return v.asSent }
 // through run: inline when small, else in the background.
 func (v *View) load(gen uint64, data []byte, contentType string, then func()) {
 	size := len(data)
-	v.busyText = fmt.Sprintf("formatting %s…", humanSize(size))
+	v.busyText = fmt.Sprintf("formatting %s…", textutil.HumanSize(int64(size)))
 	if strings.HasPrefix(bodyfmt.MediaType(contentType), "image/") && len(data) > 0 {
 		// Image mode comes first, and a tiny PNG can take seconds to
 		// decode: always in the background.
@@ -291,7 +292,7 @@ func (v *View) SetMode(m bodyfmt.Mode) {
 	}
 	body, kind, ct := v.cur.body, v.cur.kind, v.cur.ct
 	size := len(body)
-	v.busyText = fmt.Sprintf("formatting %s…", humanSize(size))
+	v.busyText = fmt.Sprintf("formatting %s…", textutil.HumanSize(int64(size)))
 	if m == bodyfmt.ModeImage {
 		size = math.MaxInt // see load
 		v.busyText = "decoding the image…"
@@ -369,7 +370,7 @@ func (v *View) formatImage(body []byte) *formatted {
 	}
 	empty, _ := bodyfmt.NewLines(nil, 0)
 	return &formatted{mode: bodyfmt.ModeImage, lines: empty, img: img,
-		info: fmt.Sprintf("%s %d×%d, %s", info.Format, info.Width, info.Height, humanSize(len(body)))}
+		info: fmt.Sprintf("%s %d×%d, %s", info.Format, info.Width, info.Height, textutil.HumanSize(int64(len(body))))}
 }
 
 // install shows a finished result on the Fyne goroutine. It scrolls to the
@@ -478,7 +479,7 @@ func (v *View) noticeText() string {
 	case v.shown != nil && v.shown.img != nil:
 		parts = append(parts, v.shown.info)
 	default:
-		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.cur.kind, humanSize(len(v.cur.body)), plural(v.lines.Len(), "line")))
+		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.cur.kind, textutil.HumanSize(int64(len(v.cur.body))), plural(v.lines.Len(), "line")))
 	}
 	if !v.busy && v.encoding != "" {
 		if v.asSent {
@@ -500,18 +501,6 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// humanSize formats n bytes with binary units, e.g. "1.2 MiB".
-func humanSize(n int) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-}
-
 // copyText puts the formatted text (not the wrapped rows) on the clipboard,
 // cut at a line boundary when over copyLimit.
 func (v *View) copyText() {
@@ -521,7 +510,7 @@ func (v *View) copyText() {
 	text, cut := clip(v.lines.Text, copyLimit)
 	fyne.CurrentApp().Clipboard().SetContent(string(text))
 	if cut {
-		v.notice.SetText(fmt.Sprintf("copied the first %s", humanSize(len(text))))
+		v.notice.SetText(fmt.Sprintf("copied the first %s", textutil.HumanSize(int64(len(text)))))
 	}
 }
 

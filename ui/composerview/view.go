@@ -25,6 +25,7 @@ import (
 	"dev.hookscope/sender"
 	"dev.hookscope/signature"
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/uithread"
 )
@@ -408,7 +409,7 @@ func (v *View) SetRequest(r composer.Request) {
 		v.rawBody.SetText("")
 		big := r.RawBody
 		v.bigBody = &big
-		v.bodyNote.SetText(fmt.Sprintf("The body (%s) is too big to edit here; it is sent as imported. Typing replaces it.", app.HumanSize(int64(len(big)))))
+		v.bodyNote.SetText(fmt.Sprintf("The body (%s) is too big to edit here; it is sent as imported. Typing replaces it.", textutil.HumanSize(int64(len(big)))))
 	} else {
 		v.rawBody.SetText(r.RawBody)
 		v.bigBody = nil
@@ -550,9 +551,9 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 	t := resp.Timing
 	v.timing.SetText(fmt.Sprintf("total %.1f ms · DNS %.1f · connect %.1f · TLS %.1f · first byte %.1f",
 		ms(t.Total), ms(t.DNS), ms(t.Connect), ms(t.TLS), ms(t.FirstByte)))
-	size := fmt.Sprintf("received %s · sent %s body", app.HumanSize(resp.BodySize), app.HumanSize(int64(sent)))
+	size := fmt.Sprintf("received %s · sent %s body", textutil.HumanSize(resp.BodySize), textutil.HumanSize(int64(sent)))
 	if resp.Truncated {
-		size += fmt.Sprintf(" · kept the first %s", app.HumanSize(int64(len(resp.Body))))
+		size += fmt.Sprintf(" · kept the first %s", textutil.HumanSize(int64(len(resp.Body))))
 	}
 	if herr != nil {
 		size += " · not saved to history: " + herr.Error()
