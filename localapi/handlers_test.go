@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/signature"
+	"dev.hookscope/storage"
 )
 
 func TestReplayWithoutATargetIs400(t *testing.T) {
@@ -277,5 +279,34 @@ func TestVerifyToleranceAndConfigErrors(t *testing.T) {
 		if code, _, out := verify("2", in); code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), "discord needs the application's Ed25519 public key") {
 			t.Errorf("%s: %d %s, want 400", in, code, out)
 		}
+	}
+}
+
+// TestAnswerRouteAndHARExport: GET /v1/requests/{id}/answer is what a
+// rule answered (null when none did, 404 for no such request), and the
+// API's HAR export puts it in the response.
+func TestAnswerRouteAndHARExport(t *testing.T) {
+	core, srv := startAPI(t, Options{})
+	answered := addRequest(t, core, "POST", "/r", nil, []byte("a"))
+	plain := addRequest(t, core, "POST", "/p", nil, []byte("b"))
+	if err := core.Store().PutAnswer(answered, storage.AnswerRecord{Rule: "r", Status: 202,
+		Header: http.Header{"X-Rule": {"yes"}}, Body: []byte(`{"got":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	c := socketAPI(t, srv)
+	code, out := c.send(t, "GET", "/v1/requests/"+strconv.FormatUint(answered, 10)+"/answer", "")
+	var a storage.AnswerRecord
+	if code != http.StatusOK || json.Unmarshal(out, &a) != nil || a.Status != 202 || string(a.Body) != `{"got":1}` || a.Header.Get("X-Rule") != "yes" {
+		t.Fatalf("answer: %d %s", code, out)
+	}
+	if code, out := c.send(t, "GET", "/v1/requests/"+strconv.FormatUint(plain, 10)+"/answer", ""); code != http.StatusOK || strings.TrimSpace(string(out)) != "null" {
+		t.Fatalf("no answer: %d %s", code, out)
+	}
+	if code, out := c.send(t, "GET", "/v1/requests/99/answer", ""); code != http.StatusNotFound {
+		t.Fatalf("no such request: %d %s", code, out)
+	}
+	code, out = c.send(t, "GET", "/v1/export?format=har", "")
+	if code != http.StatusOK || !strings.Contains(string(out), `"text": "{\"got\":1}"`) || !strings.Contains(string(out), `"name": "X-Rule"`) {
+		t.Fatalf("export: %d %s", code, out)
 	}
 }
