@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"net/http"
 	"net/netip"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -207,14 +209,7 @@ func runShow(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("show", flag.ContinueOnError)
 	db := storeFlags(fs)
 	asJSON := fs.Bool("json", false, "one JSON object")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return ExitError, err
-	}
-	if len(rest) != 1 {
-		return ExitError, usagef("show takes one request ID")
-	}
-	id, err := parseID(rest[0])
+	id, err := parseOneID(fs, args)
 	if err != nil {
 		return ExitError, err
 	}
@@ -235,6 +230,16 @@ func runShow(env Env, args []string) (int, error) {
 	return ExitOK, nil
 }
 
+// writeHeaderLines prints "Name: value" lines, names sorted, repeated
+// values in the order they came.
+func writeHeaderLines(w io.Writer, h http.Header) {
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			fmt.Fprintf(w, "%s: %s\n", name, v)
+		}
+	}
+}
+
 func writeHuman(env Env, rec *storage.Record) {
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
@@ -244,16 +249,7 @@ func writeHuman(env Env, rec *storage.Record) {
 		target += "?" + rec.RawQuery
 	}
 	fmt.Fprintf(w, "%s %s %s\nHost: %s\n", rec.Method, target, rec.Proto, rec.Host)
-	names := make([]string, 0, len(rec.Header))
-	for name := range rec.Header {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		for _, v := range rec.Header[name] {
-			fmt.Fprintf(w, "%s: %s\n", name, v)
-		}
-	}
+	writeHeaderLines(w, rec.Header)
 	fmt.Fprintln(w)
 	switch {
 	case len(rec.Body) == 0:

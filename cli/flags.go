@@ -89,3 +89,16 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 	}
 	return nil
 }
+
+// parseOneID parses the flags of a command that takes one request ID, in
+// any position among them.
+func parseOneID(fs *flag.FlagSet, args []string) (uint64, error) {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) != 1 {
+		return 0, usagef("%s takes one request ID", fs.Name())
+	}
+	return parseID(rest[0])
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
 	"time"
 
 	"dev.hookscope/app"
@@ -153,16 +152,7 @@ func writeReplayHuman(env Env, e storage.ReplayRecord) {
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
 	fmt.Fprintf(w, "%s %d %s\n", e.Proto, e.Status, http.StatusText(e.Status))
-	names := make([]string, 0, len(e.ResponseHeader))
-	for name := range e.ResponseHeader {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		for _, v := range e.ResponseHeader[name] {
-			fmt.Fprintf(w, "%s: %s\n", name, v)
-		}
-	}
+	writeHeaderLines(w, e.ResponseHeader)
 	fmt.Fprintln(w)
 	writeReplayBody(w, e)
 	t := e.Timing

@@ -26,14 +26,7 @@ func runVerify(env Env, args []string) (int, error) {
 	fs.StringVar(&opt.Prefix, "prefix", "", "hmac: prefix before the signature, like sha256=")
 	fs.StringVar(&opt.Template, "template", "", "hmac: signed content, like {timestamp}.{body}")
 	fs.StringVar(&opt.WebhookID, "webhook-id", "", "paypal: the webhook ID")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return ExitError, err
-	}
-	if len(rest) != 1 {
-		return ExitError, usagef("verify takes one request ID")
-	}
-	id, err := parseID(rest[0])
+	id, err := parseOneID(fs, args)
 	if err != nil {
 		return ExitError, err
 	}

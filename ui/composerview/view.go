@@ -8,8 +8,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -560,12 +561,7 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 	}
 	v.size.SetText(size)
 	v.respHeaders.Objects = nil
-	names := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
 		for _, val := range resp.Header[k] {
 			name := widget.NewLabelWithStyle(k, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 			value := widget.NewLabel(val)
