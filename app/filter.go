@@ -39,6 +39,9 @@ func ParseHeaderCond(s string) (HeaderCond, error) {
 	if name == "" {
 		return HeaderCond{}, fmt.Errorf("header condition %q has no name (use \"Name: value\" or \"Name\")", s)
 	}
+	if !isToken(name) {
+		return HeaderCond{}, fmt.Errorf("header condition %q: %q is not a header name (use \"Name: value\" or \"Name\")", s, name)
+	}
 	if !hasValue {
 		return HeaderCond{Name: http.CanonicalHeaderKey(name)}, nil
 	}
@@ -74,10 +77,41 @@ func ParseJSONCond(expr string) (*JSONCond, error) {
 		c.Path = e
 	}
 	c.Path = strings.TrimPrefix(strings.TrimPrefix(c.Path, "$"), ".")
-	if c.Path == "" || (c.Op != "" && c.Value == "") || strings.ContainsAny(c.Path, "=<>! ") {
+	if c.Path == "" || (c.Op != "" && c.Value == "") || strings.ContainsAny(c.Path, "=<>!~ ") ||
+		strings.HasSuffix(c.Path, ".") || strings.Contains(c.Path, "..") ||
+		(c.Value != "" && strings.ContainsAny(c.Value[:1], "=<>!~")) || !wellQuoted(c.Value) {
 		return nil, fmt.Errorf("JSON path condition %q is not PATH, or PATH OP VALUE (like type == \"invoice.paid\")", expr)
 	}
 	return c, nil
+}
+
+// wellQuoted reports whether a value that starts as a JSON string, object
+// or array is one: `"unterminated` is a typo, not a bare word.
+func wellQuoted(v string) bool {
+	if v == "" || !strings.ContainsAny(v[:1], `"{[`) {
+		return true
+	}
+	return gjson.Valid(v)
+}
+
+// CheckGlob refuses a path glob path.Match cannot read (like "/a[", or a
+// trailing "\"), which would otherwise never match anything.
+func CheckGlob(glob string) error {
+	if _, err := path.Match(glob, ""); err != nil {
+		return fmt.Errorf("path %q is not a valid glob (use *, ?, [a-z] and \\ to escape, like /hooks/*)", glob)
+	}
+	return nil
+}
+
+// isToken reports whether s is an RFC 9110 token, as header names are.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (c *JSONCond) String() string { return c.raw }

@@ -41,9 +41,32 @@ func TestJSONCond(t *testing.T) {
 	if c, _ := ParseJSONCond("type"); c.Match([]byte("not json")) {
 		t.Error("a non-JSON body matched")
 	}
-	for _, bad := range []string{"", "== 1", "type =="} {
+	for _, bad := range []string{"", "== 1", "type ==", `type === "x"`, `type == "unterminated`, "type == [1,", "a..b == 1", "data. == 1", "type = x", "type ~== x"} {
 		if _, err := ParseJSONCond(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestMalformedConditionsAreRefused(t *testing.T) {
+	for _, bad := range []string{"", ": v", "Bad Name: v", "X-Ü: v", "(x)"} {
+		if _, err := ParseHeaderCond(bad); err == nil {
+			t.Errorf("header condition %q accepted", bad)
+		}
+	}
+	for _, good := range []string{"X-Event", "x-event: a: b", "Content-Type:application/json"} {
+		if _, err := ParseHeaderCond(good); err != nil {
+			t.Errorf("header condition %q: %v", good, err)
+		}
+	}
+	for _, bad := range []string{"/a[", "/a[b-]", `/x\`} {
+		if err := CheckGlob(bad); err == nil || !strings.Contains(err.Error(), "not a valid glob") {
+			t.Errorf("glob %q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"", "/hooks/*", "/v[12]/x", "/a]"} {
+		if err := CheckGlob(good); err != nil {
+			t.Errorf("glob %q: %v", good, err)
 		}
 	}
 }
