@@ -32,6 +32,14 @@ type Client struct {
 // ErrUnreachable is wrapped when no instance answers.
 var ErrUnreachable = errors.New("no running Hookscope answered")
 
+// ErrStopped is wrapped when the instance stops (or its connection breaks)
+// while a wait or an event stream is under way.
+var ErrStopped = errors.New("the running Hookscope stopped")
+
+// ErrWaitTimeout is wrapped by Wait's error when the wait's timeout passed
+// before enough requests matched.
+var ErrWaitTimeout = errors.New("the wait timed out")
+
 // Dial connects to the socket of the database at dbPath and checks that
 // something answers there. The socket must be this user's own and private,
 // and the process serving it must run as this user, checked on every
@@ -239,19 +247,45 @@ func (c *Client) Verify(id uint64, in wire.VerifyRequest) (signature.Result, err
 	return res, err
 }
 
-// Wait long-polls for matches (see the server's wait). A timeout is an
-// error wrapping context.DeadlineExceeded.
+// NewestID is the highest ID the running instance holds, 0 when none.
+func (c *Client) NewestID() (uint64, error) {
+	var out struct {
+		Newest uint64 `json:"newest"`
+	}
+	err := c.call("GET", "/v1/ping", nil, &out)
+	return out.Newest, err
+}
+
+// Wait long-polls for matches (see the server's wait). When its timeout
+// passes first, the matches found until then are returned with an error
+// wrapping ErrWaitTimeout; when the instance stops, or the connection
+// breaks, before ctx ends, with one wrapping ErrStopped.
 func (c *Client) Wait(ctx context.Context, q url.Values) ([]*storage.Record, error) {
 	resp, err := c.do(ctx, "GET", "/v1/wait?"+q.Encode(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
+		return nil, c.broken(ctx, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusRequestTimeout {
-		e := answerError(resp)
-		return nil, fmt.Errorf("%s: %w", e, context.DeadlineExceeded)
-	}
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusRequestTimeout, http.StatusServiceUnavailable:
+		var e wire.WaitError
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+			return nil, c.broken(ctx, err)
+		}
+		var out []*storage.Record
+		for _, j := range e.Requests {
+			rec, err := j.Record()
+			if err != nil {
+				return out, err
+			}
+			out = append(out, rec)
+		}
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return out, fmt.Errorf("%s: %w", e.Error, ErrStopped)
+		}
+		return out, fmt.Errorf("%s: %w", e.Error, ErrWaitTimeout)
+	default:
 		return nil, answerError(resp)
 	}
 	var out []*storage.Record
@@ -261,7 +295,7 @@ func (c *Client) Wait(ctx context.Context, q url.Values) ([]*storage.Record, err
 		if err := dec.Decode(&j); err == io.EOF {
 			return out, nil
 		} else if err != nil {
-			return out, err
+			return out, c.broken(ctx, err)
 		}
 		rec, err := j.Record()
 		if err != nil {
@@ -271,10 +305,23 @@ func (c *Client) Wait(ctx context.Context, q url.Values) ([]*storage.Record, err
 	}
 }
 
-// Events calls fn for each new request until ctx ends or the server goes.
+// broken is the error for a connection that failed under a wait or an
+// event stream: ctx's own when it ended, else the instance went away.
+func (c *Client) broken(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("the running Hookscope at %s stopped answering (%v): %w", c.where, err, ErrStopped)
+}
+
+// Events calls fn for each new request until ctx ends (nil) or the
+// server stops or goes (an error wrapping ErrStopped).
 func (c *Client) Events(ctx context.Context, fn func(storage.Summary)) error {
 	resp, err := c.do(ctx, "GET", "/v1/events", nil)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
 	}
 	defer resp.Body.Close()
@@ -299,7 +346,10 @@ func (c *Client) Events(ctx context.Context, fn func(storage.Summary)) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("the running Hookscope at %s stopped answering (%v): %w", c.where, err, ErrStopped)
+	}
+	return fmt.Errorf("the running Hookscope at %s stopped: %w", c.where, ErrStopped)
 }
 
 // Close releases idle connections.

@@ -20,8 +20,8 @@ import (
 	"dev.hookscope/wire"
 )
 
-// maxWait bounds one long poll; clients loop for longer waits.
-const maxWait = 10 * time.Minute
+// MaxWait bounds one long poll; clients loop for longer waits.
+const MaxWait = 10 * time.Minute
 
 func (s *Server) routes(overTCP bool) http.Handler {
 	mux := http.NewServeMux()
@@ -86,7 +86,12 @@ func pathID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 // ping names the database only on the socket: a TCP client may be on
 // another machine, and the path tells it about this one.
 func (s *Server) ping(w http.ResponseWriter, r *http.Request, overTCP bool) {
-	answer := map[string]any{"ok": true, "listening": s.core.ListenerURL()}
+	newest, err := s.core.NewestID()
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	answer := map[string]any{"ok": true, "listening": s.core.ListenerURL(), "newest": newest}
 	if !overTCP {
 		answer["db"] = s.core.DBPath()
 	}
@@ -103,6 +108,9 @@ func filterFromQuery(r *http.Request) (app.Filter, error) {
 			return f, err
 		}
 		f.Headers = append(f.Headers, hc)
+	}
+	if err := app.CheckGlob(f.PathGlob); err != nil {
+		return f, err
 	}
 	if e := q.Get("json_path"); e != "" {
 		jc, err := app.ParseJSONCond(e)
@@ -294,44 +302,77 @@ func (s *Server) secretMatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // wait is a long poll: it answers with the first `count` matches as JSON
-// Lines of `show --json` objects, or 408 when `timeout` passes first.
+// Lines of `show --json` objects; 408 when `timeout` passes first and 503
+// when the server begins to stop, both with the matches found until then
+// (wire.WaitError).
 func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 	f, err := filterFromQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if r.URL.Query().Get("since") == "" {
+	q := r.URL.Query()
+	count := 1
+	if v := q.Get("count"); v != "" {
+		if count, err = strconv.Atoi(v); err != nil || count < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("count %q is not a number of requests, 1 or more", v))
+			return
+		}
+	}
+	timeout := MaxWait
+	if v := q.Get("timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("timeout %q is not a duration, 0 or more (like 30s)", v))
+			return
+		}
+		if d > 0 && d < MaxWait {
+			timeout = d
+		}
+	}
+	if q.Get("since") == "" {
 		if f.SinceID, err = s.core.NewestID(); err != nil {
 			storeError(w, err)
 			return
 		}
 	}
-	count, _ := strconv.Atoi(r.URL.Query().Get("count"))
-	timeout := maxWait
-	if v := r.URL.Query().Get("timeout"); v != "" {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 && d < maxWait {
-			timeout = d
-		}
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	var stopped bool // set before watched is closed
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		select {
 		case <-s.stop:
+			stopped = true
 			cancel()
 		case <-ctx.Done():
 		}
 	}()
 	found, err := s.core.Wait(ctx, f, count)
-	if err != nil {
-		writeError(w, http.StatusRequestTimeout, err.Error())
+	if err == nil {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		enc := json.NewEncoder(w)
+		for _, rec := range found {
+			enc.Encode(wire.NewRequestJSON(rec))
+		}
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	enc := json.NewEncoder(w)
+	cancel()
+	<-watched
+	answer := wire.WaitError{Error: err.Error(), Since: f.SinceID, Requests: make([]wire.RequestJSON, 0, len(found))}
 	for _, rec := range found {
-		enc.Encode(wire.NewRequestJSON(rec))
+		answer.Requests = append(answer.Requests, wire.NewRequestJSON(rec))
+	}
+	switch {
+	case stopped:
+		answer.Error = fmt.Sprintf("the Hookscope serving this database stopped before %d request(s) with %s arrived", count, f.Describe())
+		writeJSON(w, http.StatusServiceUnavailable, answer)
+	case r.Context().Err() != nil: // the client left
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusRequestTimeout, answer)
+	default:
+		storeError(w, err)
 	}
 }
 

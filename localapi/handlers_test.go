@@ -1,10 +1,13 @@
 package localapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,6 +17,7 @@ import (
 	"dev.hookscope/app"
 	"dev.hookscope/signature"
 	"dev.hookscope/storage"
+	"dev.hookscope/wire"
 )
 
 func TestReplayWithoutATargetIs400(t *testing.T) {
@@ -308,5 +312,84 @@ func TestAnswerRouteAndHARExport(t *testing.T) {
 	code, out = c.send(t, "GET", "/v1/export?format=har", "")
 	if code != http.StatusOK || !strings.Contains(string(out), `"text": "{\"got\":1}"`) || !strings.Contains(string(out), `"name": "X-Rule"`) {
 		t.Fatalf("export: %d %s", code, out)
+	}
+}
+
+// TestWaitRoute: bad input is 400; a timeout is 408 with the matches found
+// and the ID they are above; a server that stops is 503 with the same
+// shape; ping says the newest ID, which a client waits above.
+func TestWaitRoute(t *testing.T) {
+	core, srv := startAPI(t, Options{})
+	addRequest(t, core, "POST", "/p", nil, []byte("1"))
+	addRequest(t, core, "POST", "/p", nil, []byte("2"))
+	c := socketAPI(t, srv)
+	for q, want := range map[string]string{
+		"count=0":        `count "0" is not a number of requests`,
+		"count=x":        `count "x" is not a number of requests`,
+		"timeout=-1s":    `timeout "-1s" is not a duration`,
+		"timeout=soon":   `timeout "soon" is not a duration`,
+		"path=%2Fa%5B":   `path "/a[" is not a valid glob`,
+		"header=a+b%3Ac": `"a b" is not a header name`,
+	} {
+		if code, out := c.send(t, "GET", "/v1/wait?"+q, ""); code != http.StatusBadRequest || !strings.Contains(errorOf(t, out), want) {
+			t.Errorf("%s: %d %s, want 400 %q", q, code, out, want)
+		}
+	}
+	code, out := c.send(t, "GET", "/v1/wait?since=0&path=/p&count=3&timeout=100ms", "")
+	var partial wire.WaitError
+	if code != http.StatusRequestTimeout || json.Unmarshal(out, &partial) != nil || len(partial.Requests) != 2 || partial.Since != 0 ||
+		partial.Requests[1].ID != 2 || !strings.Contains(partial.Error, "waited for 3 request(s) with path /p, ID above 0") {
+		t.Fatalf("timeout: %d %s", code, out)
+	}
+	code, out = c.send(t, "GET", "/v1/ping", "")
+	if code != http.StatusOK || !strings.Contains(string(out), `"newest":2`) {
+		t.Fatalf("ping: %d %s", code, out)
+	}
+	client, err := Dial(core.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if newest, err := client.NewestID(); newest != 2 || err != nil {
+		t.Fatalf("NewestID %d %v", newest, err)
+	}
+	got, err := client.Wait(context.Background(), url.Values{"since": {"1"}, "count": {"2"}, "timeout": {"100ms"}})
+	if !errors.Is(err, ErrWaitTimeout) || len(got) != 1 || got[0].ID != 2 {
+		t.Fatalf("client, timeout: %v %v", got, err)
+	}
+	// A server that begins to stop ends a wait under way with 503 and
+	// what matched so far, whether the wait began before or after.
+	answered := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		srv.routes(false).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/wait?since=1&count=2&timeout=1m", nil))
+		answered <- rec
+	}()
+	srv.stopOnce.Do(func() { close(srv.stop) })
+	var stopped wire.WaitError
+	select {
+	case rec := <-answered:
+		if rec.Code != http.StatusServiceUnavailable || json.Unmarshal(rec.Body.Bytes(), &stopped) != nil || len(stopped.Requests) != 1 ||
+			stopped.Error != "the Hookscope serving this database stopped before 2 request(s) with ID above 1 arrived" {
+			t.Fatalf("server stopping: %d %s", rec.Code, rec.Body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait outlived the server")
+	}
+	// The client reads a stopping server, or a connection that breaks, as
+	// the instance stopping.
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Wait(context.Background(), url.Values{"path": {"/never"}, "timeout": {"1m"}})
+		done <- err
+	}()
+	srv.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrStopped) {
+			t.Fatalf("client, server stopping: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait outlived the server")
 	}
 }

@@ -317,6 +317,16 @@ type VerifyRequest struct {
 	URL       string `json:"url,omitempty"`
 }
 
+// WaitError is the API's answer to a wait that ended before `count`
+// requests matched: 408 when its timeout passed, 503 when the instance
+// began to stop. Requests holds the matches found until then, Since the ID
+// they are above (the newest when the wait started, unless given).
+type WaitError struct {
+	Error    string        `json:"error"`
+	Since    uint64        `json:"since"`
+	Requests []RequestJSON `json:"requests"`
+}
+
 // Error is every error answer's body.
 type Error struct {
 	Error string `json:"error"`
