@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -206,8 +207,18 @@ func TestVerifySameOnEitherSide(t *testing.T) {
 		}
 		return got
 	}
-	fromFile := runAll(seed())
-	sockDB := seed()
+	// One seeded file, copied: the signatures carry the time they were
+	// made, and both sides must see the same bytes.
+	fileDB := seed()
+	seeded, err := os.ReadFile(fileDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sockDB := filepath.Join(t.TempDir(), "sock.db")
+	if err := os.WriteFile(sockDB, seeded, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fromFile := runAll(fileDB)
 	_, stop := startServe(t, sockDB)
 	fromServe := runAll(sockDB)
 	if code := stop(); code != 0 {
