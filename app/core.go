@@ -351,6 +351,7 @@ func (c *Core) updateSecrets(change func([]SecretRule) []SecretRule) error {
 		return fmt.Errorf("save the signature secret: %w", err)
 	}
 	c.secrets = newSecretBook(rules)
+	c.hub.Publish(SettingsChanged)
 	return nil
 }
 

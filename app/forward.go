@@ -215,6 +215,7 @@ func (c *Core) SetForwardRules(rules []ForwardRule) error {
 	c.forward.mu.Lock()
 	c.forward.rules = sortRules(rules)
 	c.forward.mu.Unlock()
+	c.hub.Publish(SettingsChanged)
 	return nil
 }
 

@@ -16,6 +16,10 @@ const (
 	ListenerChanged
 	// ReplaysChanged: a replay or forward result was stored.
 	ReplaysChanged
+	// SettingsChanged: forward rules, response rules, saved secrets or the
+	// retention policy changed, from any surface (the window, or a command
+	// through the socket).
+	SettingsChanged
 )
 
 // Hub announces changes without ever blocking the capture path: each

@@ -131,6 +131,7 @@ func (c *Core) SetResponseRules(list []rules.Rule) error {
 		return err
 	}
 	c.responder().set(clean)
+	c.hub.Publish(SettingsChanged)
 	return nil
 }
 

@@ -75,6 +75,7 @@ func (c *Core) SetRetention(r storage.Retention) error {
 	if err := SaveRetention(c.store, r); err != nil {
 		return err
 	}
+	c.hub.Publish(SettingsChanged)
 	// A passive core (a one-shot command) only saves; the instance that
 	// captures prunes at its next pass.
 	if c.retention != nil {

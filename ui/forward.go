@@ -70,11 +70,14 @@ func (v *MainView) updateForwardButton() {
 	list, _ := v.core.ForwardRules()
 	for _, r := range list {
 		if r.Enabled {
-			verb := "Forwarding to "
+			// The state only, never the target: a button's text sets the
+			// window's minimum width, and a long URL pushed the other
+			// buttons off screen (the Forward… dialog shows it whole).
+			label := "Forwarding"
 			if r.Relay {
-				verb = "Relaying to "
+				label = "Relaying"
 			}
-			v.forwardBtn.SetText(verb + r.Target)
+			v.forwardBtn.SetText(label)
 			v.forwardBtn.Importance = widget.HighImportance
 			v.forwardBtn.Refresh()
 			return

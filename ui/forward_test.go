@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.hookscope/app"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -57,7 +58,7 @@ func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
 	if rules, _ := h.core.ForwardRules(); len(rules) != 1 || rules[0].Target != target.URL || !rules[0].Enabled {
 		t.Fatalf("rules %+v", rules)
 	}
-	if got := onUI(func() string { return h.view.forwardBtn.Text }); got != "Forwarding to "+target.URL {
+	if got := onUI(func() string { return h.view.forwardBtn.Text }); got != "Forwarding" {
 		t.Fatalf("button says %q", got)
 	}
 	h.post("POST", "/hooks/x", "text/plain", "hello", nil)
@@ -93,5 +94,48 @@ func TestRetentionDialogSavesThePolicyAndPrunes(t *testing.T) {
 	h.waitForCount(2)
 	if got := onUI(func() string { return h.view.retentionNote }); got != "keep the last 2 requests (whichever is least)" {
 		t.Fatalf("note %q", got)
+	}
+}
+
+// TestForwardSetFromTheCommandLineShowsInTheToolbar: a forward rule set
+// through the socket (`hookscope forward add` while the window is open)
+// reaches the core without the dialog; the toolbar used to go on saying
+// "Forward…".
+func TestForwardSetFromTheCommandLineShowsInTheToolbar(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	if err := h.core.SetForwardRules([]app.ForwardRule{{Prefix: "/api", Target: "http://127.0.0.1:9/x", Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for onUI(func() string { return h.view.forwardBtn.Text }) != "Forwarding" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 s the button says %q", onUI(func() string { return h.view.forwardBtn.Text }))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLongForwardTargetDoesNotWidenTheWindow: a 120-character target
+// leaves the window as wide as a short one does (it used to grow the
+// toolbar by the URL's width, pushing buttons off screen).
+func TestLongForwardTargetDoesNotWidenTheWindow(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	widthWith := func(target string) float32 {
+		if err := h.core.SetForwardRules([]app.ForwardRule{{Prefix: "/api", Target: target, Enabled: true}}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for onUI(func() string { return h.view.forwardBtn.Text }) != "Forwarding" {
+			if time.Now().After(deadline) {
+				t.Fatalf("button says %q", onUI(func() string { return h.view.forwardBtn.Text }))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return onUI(func() float32 { return h.view.Object().MinSize().Width })
+	}
+	short := widthWith("http://a:9")
+	long := widthWith("http://127.0.0.1:9/" + strings.Repeat("x", 101))
+	if long != short {
+		t.Fatalf("minimum width %.0f with a 120-character target, %.0f with a short one", long, short)
 	}
 }

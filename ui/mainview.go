@@ -250,6 +250,10 @@ func (v *MainView) apply(change app.Change) {
 	if change&app.ReplaysChanged != 0 {
 		v.inspector.RefreshDeliveries()
 	}
+	if change&app.SettingsChanged != 0 {
+		// Set from the command line too: the toolbar says what is in force.
+		v.updateForwardButton()
+	}
 	v.updateTitle()
 }
 
