@@ -28,15 +28,15 @@ func (s *Server) routes(overTCP bool) http.Handler {
 	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) { s.ping(w, r, overTCP) })
 	mux.HandleFunc("GET /v1/requests", s.list)
 	mux.HandleFunc("POST /v1/requests", s.add)
-	mux.HandleFunc("GET /v1/requests/{id}", s.get)
+	mux.HandleFunc("GET /v1/requests/{id}", byID(s.get))
 	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
-	mux.HandleFunc("GET /v1/requests/{id}/answer", s.answer)
+	mux.HandleFunc("GET /v1/requests/{id}/answer", byID(s.answer))
 	mux.HandleFunc("POST /v1/requests/{id}/verify", func(w http.ResponseWriter, r *http.Request) { s.verify(w, r, overTCP) })
 	mux.HandleFunc("POST /v1/replays", s.addReplay)
 	mux.HandleFunc("POST /v1/requests/{id}/replay", func(w http.ResponseWriter, r *http.Request) { s.replayRequest(w, r, overTCP) })
 	mux.HandleFunc("GET /v1/export", s.export)
 	mux.HandleFunc("POST /v1/import", s.importFile)
-	mux.HandleFunc("GET /v1/requests/{id}/replays", s.replays)
+	mux.HandleFunc("GET /v1/requests/{id}/replays", byID(s.core.Replays))
 	mux.HandleFunc("GET /v1/retention", s.getRetention)
 	mux.HandleFunc("PUT /v1/retention", s.putRetention)
 	mux.HandleFunc("GET /v1/forward", s.getForward)
@@ -54,6 +54,43 @@ func (s *Server) routes(overTCP bool) http.Handler {
 		mux.HandleFunc("GET /v1/secrets/match", s.secretMatch)
 	}
 	return mux
+}
+
+// byID serves a read of one request's data: the ID from the path, what
+// fetch returns as JSON, a store error as its status.
+func byID[T any](fetch func(id uint64) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		v, err := fetch(id)
+		if err != nil {
+			storeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func (s *Server) get(id uint64) (wire.RequestJSON, error) {
+	rec, err := s.core.Get(id)
+	if err != nil {
+		return wire.RequestJSON{}, err
+	}
+	return wire.NewRequestJSON(rec), nil
+}
+
+// answer is what a response rule answered a request, null when none did.
+func (s *Server) answer(id uint64) (*storage.AnswerRecord, error) {
+	if _, err := s.core.Summary(id); err != nil {
+		return nil, err
+	}
+	a, ok, err := s.core.RuleAnswer(id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &a, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -172,40 +209,7 @@ func (s *Server) matches(f app.Filter, sum storage.Summary) bool {
 	return err == nil && f.Match(rec)
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	rec, err := s.core.Get(id)
-	if err != nil {
-		storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wire.NewRequestJSON(rec))
-}
 
-// answer is what a response rule answered a request, null when none did.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.core.Summary(id); err != nil {
-		storeError(w, err)
-		return
-	}
-	a, ok, err := s.core.RuleAnswer(id)
-	if err != nil {
-		storeError(w, err)
-		return
-	}
-	if !ok {
-		writeJSON(w, http.StatusOK, nil)
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
-}
 
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
@@ -464,18 +468,6 @@ func (s *Server) addReplay(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]uint64{"id": id})
 }
 
-func (s *Server) replays(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	list, err := s.core.Replays(id)
-	if err != nil {
-		storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
-}
 
 // replaySpec reads a replay request into what the core sends.
 func replaySpec(in wire.ReplayRequest) (app.ReplaySpec, error) {
