@@ -2,15 +2,14 @@ package cli
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"dev.hookscope/localapi"
+	"dev.hookscope/localapi/apitest"
 	"dev.hookscope/storage"
 )
 
@@ -80,66 +79,13 @@ func TestServeRefusesAPlantedTokenFile(t *testing.T) {
 	}
 }
 
-// plantedSocket stands for another user's socket: a listener of ours whose
-// file belongs to uid 65534. It counts the connections it accepts.
-type plantedSocket struct {
-	ln       net.Listener
-	accepted atomic.Int32
-}
-
-func plantSocket(t *testing.T, path string) *plantedSocket {
-	t.Helper()
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &plantedSocket{ln: ln}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.accepted.Add(1)
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	if err := os.Chown(path, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// connectionsSoFar is how many connections were accepted before this
-// call's own probe, which Accept takes after them.
-func (p *plantedSocket) connectionsSoFar(t *testing.T) int32 {
-	t.Helper()
-	before := p.accepted.Load()
-	c, err := net.Dial("unix", p.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for p.accepted.Load() == before {
-		if time.Now().After(deadline) {
-			t.Fatal("the planted socket never accepted the probe")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return p.accepted.Load() - 1
-}
-
 func TestCommandsRefuseAnotherUsersSocket(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give a socket to another user (uid 65534)")
 	}
 	db := filepath.Join(sharedFolder(t), "x.db")
 	sock := localapi.SocketPath(db)
-	p := plantSocket(t, sock)
+	p := apitest.PlantSocket(t, sock)
 	refusal := "the API socket " + sock + " is owned by uid 65534, not you: remove it or use --db in a private folder"
 
 	// Nobody holds the file: the command opens it and ignores the socket.
@@ -162,7 +108,7 @@ func TestCommandsRefuseAnotherUsersSocket(t *testing.T) {
 			t.Errorf("%v with the file held: %d %q", args, code, errOut)
 		}
 	}
-	if n := p.connectionsSoFar(t); n != 0 {
+	if n := p.ConnectionsSoFar(t); n != 0 {
 		t.Fatalf("%d connections to another user's socket", n)
 	}
 }

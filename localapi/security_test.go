@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"dev.hookscope/localapi/apitest"
 )
 
 // nobody is the uid (and gid) the tests give planted files and helper
@@ -156,61 +157,14 @@ func TestTokenFileIsCreatedPrivateAndKept(t *testing.T) {
 	}
 }
 
-// plantedSocket is another user's socket at path: a listener of ours whose
-// file is given to uid 65534. It counts the connections it accepts; the
-// count is exact once a probe connection of ours has been seen after them.
-type plantedSocket struct {
-	ln       net.Listener
-	accepted atomic.Int32
-}
-
-func plantSocket(t *testing.T, path string) *plantedSocket {
-	t.Helper()
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &plantedSocket{ln: ln}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.accepted.Add(1)
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	if err := os.Chown(path, nobody, nobody); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// connectionsBefore is how many connections were accepted before now.
-func (p *plantedSocket) connectionsBefore(t *testing.T) int32 {
-	t.Helper()
-	before := p.accepted.Load()
-	c, err := net.Dial("unix", p.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	waitFor(t, "the probe connection", func() bool { return p.accepted.Load() > before })
-	return p.accepted.Load() - 1
-}
-
 func TestStartRefusesASocketOfAnotherUser(t *testing.T) {
 	needRoot(t)
 	db := filepath.Join(sharedDir(t), "x.db")
 	core := openCore(t, db)
-	p := plantSocket(t, SocketPath(db))
+	p := apitest.PlantSocket(t, SocketPath(db))
 	_, err := Start(core, Options{})
 	wantUntrusted(t, err, "the API socket "+SocketPath(db)+" is owned by uid 65534, not you: remove it or use --db in a private folder")
-	if n := p.connectionsBefore(t); n != 0 {
+	if n := p.ConnectionsSoFar(t); n != 0 {
 		t.Fatalf("start dialed the planted socket %d times", n)
 	}
 	if fi, err := os.Lstat(SocketPath(db)); err != nil || fi.Mode()&os.ModeSocket == 0 {
@@ -221,10 +175,10 @@ func TestStartRefusesASocketOfAnotherUser(t *testing.T) {
 func TestDialRefusesASocketOfAnotherUser(t *testing.T) {
 	needRoot(t)
 	db := filepath.Join(sharedDir(t), "x.db")
-	p := plantSocket(t, SocketPath(db))
+	p := apitest.PlantSocket(t, SocketPath(db))
 	_, err := Dial(db)
 	wantUntrusted(t, err, "the API socket "+SocketPath(db)+" is owned by uid 65534, not you: remove it or use --db in a private folder")
-	if n := p.connectionsBefore(t); n != 0 {
+	if n := p.ConnectionsSoFar(t); n != 0 {
 		t.Fatalf("the client connected %d times to a socket it refuses", n)
 	}
 }
