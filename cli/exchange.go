@@ -67,15 +67,28 @@ func runExport(env Env, args []string) (int, error) {
 	return export(env.Stdout, st, f, ids, exchange.Options{IncludeSecrets: *includeSecrets, CreatorVersion: app.Version(), Answer: st.RuleAnswer})
 }
 
+// summaryOf reads one request's summary, no body, on either side; an
+// unknown ID is the store's own error.
+func summaryOf(st Backend, id uint64) (storage.Summary, error) {
+	page, err := st.Summaries(id-1, 1)
+	if err != nil {
+		return storage.Summary{}, err
+	}
+	if len(page) == 0 || page[0].ID != id {
+		return storage.Summary{}, fmt.Errorf("request %d: %w", id, storage.ErrNotFound)
+	}
+	return page[0], nil
+}
+
 // checkIDs asks for one summary at each ID, which reads no body.
 func checkIDs(st Backend, ids []uint64, db string) error {
 	for _, id := range ids {
-		page, err := st.Summaries(id-1, 1)
+		_, err := summaryOf(st, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("there is no request %d in %s (see hookscope list)", id, db)
+		}
 		if err != nil {
 			return err
-		}
-		if len(page) == 0 || page[0].ID != id {
-			return fmt.Errorf("there is no request %d in %s (see hookscope list)", id, db)
 		}
 	}
 	return nil

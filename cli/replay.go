@@ -107,7 +107,9 @@ func runReplay(env Env, args []string) (int, error) {
 		return ExitError, err
 	}
 	defer st.Close()
-	rec, err := st.Get(f.id)
+	// The summary is enough here: the body is read where the replay runs,
+	// which through a running instance is the other process.
+	rec, err := summaryOf(st, f.id)
 	if err != nil {
 		return ExitError, err
 	}
