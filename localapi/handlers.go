@@ -209,8 +209,6 @@ func (s *Server) matches(f app.Filter, sum storage.Summary) bool {
 	return err == nil && f.Match(rec)
 }
 
-
-
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -467,7 +465,6 @@ func (s *Server) addReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]uint64{"id": id})
 }
-
 
 // replaySpec reads a replay request into what the core sends.
 func replaySpec(in wire.ReplayRequest) (app.ReplaySpec, error) {
