@@ -39,6 +39,13 @@ type Backend interface {
 	ForwardRules() ([]ForwardRule, error)
 	SetForwardRules(list []ForwardRule) error
 
+	// Tokens lists the API tokens, never the tokens themselves.
+	Tokens() ([]TokenInfo, error)
+	// AddToken makes a token with a role and returns it, the only time
+	// it is ever shown.
+	AddToken(name string, role Role) (token string, info TokenInfo, err error)
+	RevokeToken(name string) error
+
 	Close() error
 }
 

@@ -23,38 +23,11 @@ import (
 // MaxWait bounds one long poll; clients loop for longer waits.
 const MaxWait = 10 * time.Minute
 
-func (s *Server) routes(overTCP bool) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) { s.ping(w, r, overTCP) })
-	mux.HandleFunc("GET /v1/requests", s.list)
-	mux.HandleFunc("POST /v1/requests", s.add)
-	mux.HandleFunc("GET /v1/requests/{id}", byID(s.get))
-	mux.HandleFunc("DELETE /v1/requests/{id}", s.delete)
-	mux.HandleFunc("GET /v1/requests/{id}/answer", byID(s.answer))
-	mux.HandleFunc("POST /v1/requests/{id}/verify", func(w http.ResponseWriter, r *http.Request) { s.verify(w, r, overTCP) })
-	mux.HandleFunc("POST /v1/replays", s.addReplay)
-	mux.HandleFunc("POST /v1/requests/{id}/replay", func(w http.ResponseWriter, r *http.Request) { s.replayRequest(w, r, overTCP) })
-	mux.HandleFunc("GET /v1/export", s.export)
-	mux.HandleFunc("POST /v1/import", s.importFile)
-	mux.HandleFunc("GET /v1/requests/{id}/replays", byID(s.core.Replays))
-	mux.HandleFunc("GET /v1/retention", s.getRetention)
-	mux.HandleFunc("PUT /v1/retention", s.putRetention)
-	mux.HandleFunc("GET /v1/forward", s.getForward)
-	mux.HandleFunc("PUT /v1/forward", s.putForward)
-	mux.HandleFunc("GET /v1/secrets", s.getSecrets)
-	mux.HandleFunc("POST /v1/secrets", s.postSecret)
-	mux.HandleFunc("DELETE /v1/secrets", s.deleteSecret)
-	mux.HandleFunc("GET /v1/rules", s.getRules)
-	mux.HandleFunc("PUT /v1/rules", s.putRules)
-	mux.HandleFunc("GET /v1/wait", s.wait)
-	mux.HandleFunc("GET /v1/events", s.events)
-	if !overTCP {
-		// Saved secrets go only to the socket, which only the database's
-		// owner can reach; over TCP, verify runs here instead.
-		mux.HandleFunc("GET /v1/secrets/match", s.secretMatch)
-	}
-	return mux
-}
+// getOne answers one request as show --json does.
+func (s *Server) getOne(w http.ResponseWriter, r *http.Request) { byID(s.get)(w, r) }
+
+// replays answers one request's replay history.
+func (s *Server) replays(w http.ResponseWriter, r *http.Request) { byID(s.core.Replays)(w, r) }
 
 // byID serves a read of one request's data: the ID from the path, what
 // fetch returns as JSON, a store error as its status.

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"dev.hookscope/app"
 )
 
 // minTokenLen is the shortest token kept; a shorter file is replaced.
@@ -116,20 +118,28 @@ func createToken(path string) (string, error) {
 	return token, nil
 }
 
-// requireToken admits requests carrying "Authorization: Bearer <token>".
-// The scheme is matched in any case (RFC 7235); the token is compared in
-// constant time.
+// requireToken admits requests carrying "Authorization: Bearer <token>"
+// with the token file's token (admin) or one made by `hookscope tokens
+// add` (its role), and marks who they are for guard. The scheme is matched
+// in any case (RFC 7235); tokens are compared in constant time.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	want := []byte(s.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		got = strings.TrimLeft(got, " ")
-		ok := subtle.ConstantTimeCompare([]byte(got), want) == 1
-		if !strings.EqualFold(scheme, "Bearer") || !ok {
+		var who caller
+		if strings.EqualFold(scheme, "Bearer") && got != "" {
+			if len(want) > 0 && subtle.ConstantTimeCompare([]byte(got), want) == 1 {
+				who = caller{name: "token file", role: app.RoleAdmin}
+			} else if info, ok := s.core.Authenticate(got); ok {
+				who = caller{name: info.Name, role: info.Role}
+			}
+		}
+		if who.role == app.RoleNone {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hookscope"`)
-			writeError(w, http.StatusUnauthorized, "a bearer token is required (see the .token file beside the database)")
+			writeError(w, http.StatusUnauthorized, "a bearer token is required (see the .token file beside the database, or hookscope tokens add)")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, withCaller(r, who))
 	})
 }

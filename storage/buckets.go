@@ -47,6 +47,7 @@ const (
 	SettingRetention     = "retention"
 	SettingForwardRules  = "forward_rules"
 	SettingResponseRules = "response_rules"
+	SettingAPITokens     = "api_tokens" // hashed API tokens and their roles (app/tokens.go)
 	// The listener's TLS certificate and key (capture/tls.go).
 	SettingTLSCert = "tls_cert_pem"
 	SettingTLSKey  = "tls_key_pem"
