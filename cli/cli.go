@@ -48,6 +48,7 @@ func commands() []command {
 		{"rules", rulesSynopsis, runRules},
 		{"forward", forwardSynopsis, runForward},
 		{"secrets", secretsSynopsis, runSecrets},
+		{"tokens", tokensSynopsis, runTokens},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
