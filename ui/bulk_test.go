@@ -33,7 +33,7 @@ func TestBulkReplayDialogRetriesAndReportsEachOutcome(t *testing.T) {
 		h.post("POST", p, "text/plain", p, nil)
 	}
 	h.waitForCount(3)
-	uithread.DoAndWait(func() { test.Tap(h.view.bulkBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.bulk) })
 	uithread.DoAndWait(func() {
 		entries := collect[*widget.Entry](h.window.Canvas().Overlays().Top())
 		if len(entries) < 5 {

@@ -7,21 +7,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
 
-// Preference keys for what the window remembers between runs.
-const (
-	prefWidth         = "window.width"
-	prefHeight        = "window.height"
-	prefSplit         = "window.split"
-	prefNotifications = "notifications"
-	// notifyEvery coalesces a burst into one notification.
-	notifyEvery = 3 * time.Second
-)
+// notifyEvery coalesces a burst into one notification.
+const notifyEvery = 3 * time.Second
 
 // shortcut is one keyboard shortcut with its help text.
 type shortcut struct {
@@ -67,7 +59,9 @@ func (v *MainView) showShortcutsHelp() {
 	for _, s := range v.shortcuts() {
 		form.Append(shortcutLabel(s), widget.NewLabel(s.help))
 	}
-	dialog.ShowCustom("Keyboard shortcuts", "Close", container.NewVScroll(form), v.window)
+	// The whole table at once: in a scroll area the dialog sized it to
+	// one row.
+	dialog.ShowCustom("Keyboard shortcuts", "Close", form, v.window)
 }
 
 // moveSelection selects the row delta away from the current one.
@@ -92,22 +86,39 @@ func (v *MainView) replaySelected() {
 
 // restoreLayout applies the remembered window size and split.
 func (v *MainView) restoreLayout() {
-	p := v.fyneApp.Preferences()
-	w, h := p.FloatWithFallback(prefWidth, 1200), p.FloatWithFallback(prefHeight, 760)
-	v.window.Resize(fyne.NewSize(float32(w), float32(h)))
-	v.split.Offset = p.FloatWithFallback(prefSplit, 0.42)
+	prefs, err := loadWindowPrefs(v.prefsPath)
+	if err != nil && v.stderr != nil {
+		fmt.Fprintln(v.stderr, "hookscope: "+err.Error())
+	}
+	v.prefs = prefs
+	v.window.Resize(fyne.NewSize(prefs.Width, prefs.Height))
+	v.split.Offset = prefs.Split
 	v.split.Refresh()
 }
 
-// saveLayout remembers the window size and split for the next run.
+// saveLayout remembers the window size and split for the next run. It is
+// called while the window is still up (close, quit, SIGTERM): after the
+// event loop stops, the canvas no longer reports a size.
 func (v *MainView) saveLayout() {
-	p := v.fyneApp.Preferences()
 	size := v.window.Canvas().Size()
 	if size.Width > 200 && size.Height > 200 {
-		p.SetFloat(prefWidth, float64(size.Width))
-		p.SetFloat(prefHeight, float64(size.Height))
+		v.prefs.Width, v.prefs.Height = size.Width, size.Height
 	}
-	p.SetFloat(prefSplit, v.split.Offset)
+	v.prefs.Split = v.split.Offset
+	v.savePrefs()
+}
+
+func (v *MainView) savePrefs() {
+	if err := v.prefs.save(v.prefsPath); err != nil && v.stderr != nil {
+		fmt.Fprintln(v.stderr, "hookscope: "+err.Error())
+	}
+}
+
+func (v *MainView) toggleNotifications() {
+	v.prefs.Notifications = !v.prefs.Notifications
+	v.savePrefs()
+	v.lastTray = ""
+	v.updateTray()
 }
 
 // trackFocus notes whether the window is in front, for notifications.
@@ -121,7 +132,7 @@ func (v *MainView) trackFocus() {
 // notifyArrivals tells the desktop about new requests while the window is
 // in the background, at most one notification every few seconds.
 func (v *MainView) notifyArrivals(newCount int) {
-	if newCount <= 0 || v.focused || !v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true) {
+	if newCount <= 0 || v.focused || !v.prefs.Notifications {
 		return
 	}
 	v.pendingNotes += newCount
@@ -164,12 +175,8 @@ func (v *MainView) updateTray() {
 	count := fyne.NewMenuItem(fmt.Sprintf("%d requests", v.requests.Count()), nil)
 	count.Disabled = true
 	show := fyne.NewMenuItem("Show Hookscope", func() { v.window.Show(); v.window.RequestFocus() })
-	notify := fyne.NewMenuItem("Notifications", func() {
-		p := v.fyneApp.Preferences()
-		p.SetBool(prefNotifications, !p.BoolWithFallback(prefNotifications, true))
-		v.updateTray()
-	})
-	notify.Checked = v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true)
+	notify := fyne.NewMenuItem("Notifications", v.toggleNotifications)
+	notify.Checked = v.prefs.Notifications
 	d.SetSystemTrayMenu(fyne.NewMenu("Hookscope", status, count, fyne.NewMenuItemSeparator(), show, notify))
 	d.SetSystemTrayIcon(appIcon())
 }
@@ -182,12 +189,10 @@ func (v *MainView) installMenu() {
 		fyne.NewMenuItem("Retention…", v.showRetentionDialog),
 	)
 	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)
-	notify.Checked = v.fyneApp.Preferences().BoolWithFallback(prefNotifications, true)
+	notify.Checked = v.prefs.Notifications
 	notify.Action = func() {
-		p := v.fyneApp.Preferences()
-		p.SetBool(prefNotifications, !p.BoolWithFallback(prefNotifications, true))
-		notify.Checked = p.BoolWithFallback(prefNotifications, true)
-		v.lastTray = ""
+		v.toggleNotifications()
+		notify.Checked = v.prefs.Notifications
 	}
 	view := fyne.NewMenu("View", notify)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("Keyboard shortcuts", v.showShortcutsHelp))

@@ -21,8 +21,10 @@ const filterDelay = 150 * time.Millisecond
 type filterBar struct {
 	list     *RequestList
 	entry    *widget.Entry
-	status   *widget.Label
+	status   *widget.Label // the match count, or the search's progress
+	problem  *widget.Label // why the text is not a filter, under the field
 	cancel   *widget.Button
+	running  bool
 	root     fyne.CanvasObject
 	timer    *time.Timer
 	stop     context.CancelFunc
@@ -37,10 +39,43 @@ func newFilterBar(list *RequestList, onChange func()) *filterBar {
 	b.entry.OnChanged = func(string) { b.schedule() }
 	b.status = widget.NewLabel("")
 	b.status.Importance = widget.LowImportance
+	// The error goes under the field, wrapped: beside it, a long
+	// sentence would squeeze the field (or widen the window).
+	b.problem = widget.NewLabel("")
+	b.problem.Importance = widget.DangerImportance
+	b.problem.Wrapping = fyne.TextWrapWord
+	b.problem.Hide()
 	b.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), b.cancelSearch)
 	b.cancel.Hide()
-	b.root = container.NewBorder(nil, nil, nil, container.NewHBox(b.status, b.cancel), b.entry)
+	field := container.NewBorder(nil, nil, nil, container.NewHBox(b.status, b.cancel), b.entry)
+	b.root = container.NewVBox(field, b.problem)
 	return b
+}
+
+func (b *filterBar) showProblem(text string) {
+	b.problem.SetText(text)
+	if text == "" {
+		b.problem.Hide()
+	} else {
+		b.problem.Show()
+	}
+}
+
+// showCount says how many requests the filter lets through. The list
+// keeps live captures matching, so this is called on every refresh: the
+// count and the rows never disagree.
+func (b *filterBar) showCount() {
+	if b.running || b.list.filter == nil {
+		return
+	}
+	b.status.SetText(matchCount(b.list.Count()))
+}
+
+func matchCount(n int) string {
+	if n == 1 {
+		return "1 match"
+	}
+	return fmt.Sprintf("%d matches", n)
 }
 
 func (b *filterBar) schedule() {
@@ -56,9 +91,10 @@ func (b *filterBar) apply() {
 	b.cancelSearch()
 	f, err := app.ParseFilterQuery(b.entry.Text)
 	if err != nil {
-		b.status.SetText(err.Error())
+		b.showProblem(err.Error())
 		return
 	}
+	b.showProblem("")
 	b.gen++
 	gen := b.gen
 	if f.Empty() {
@@ -69,6 +105,7 @@ func (b *filterBar) apply() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.stop = cancel
+	b.running = true
 	if f.NeedsRecord() {
 		b.cancel.Show()
 		b.status.SetText("searching bodies…")
@@ -94,12 +131,13 @@ func (b *filterBar) finished(gen int, f *app.Filter, ids []uint64, err error) {
 	}
 	b.cancel.Hide()
 	b.stop = nil
+	b.running = false
 	if err != nil {
 		b.status.SetText("search stopped")
 		return
 	}
 	b.list.setFilter(f, ids)
-	b.status.SetText(fmt.Sprintf("%d match", len(ids)))
+	b.showCount()
 	b.onChange()
 }
 
@@ -107,13 +145,6 @@ func (b *filterBar) cancelSearch() {
 	if b.stop != nil {
 		b.stop()
 		b.stop = nil
-	}
-}
-
-// rerun searches again (after deletions).
-func (b *filterBar) rerun() {
-	if b.list.filter != nil {
-		b.apply()
 	}
 }
 

@@ -34,7 +34,7 @@ func TestFilterBarNarrowsAsYouTypeAndFollowsLiveCaptures(t *testing.T) {
 		test.Type(h.view.filter.entry, `json:'type == "invoice.paid"'`)
 	})
 	h.waitFor("JSON filter", func() bool { return h.view.requests.Count() == 1 && h.view.requests.idAt(0) == 1 })
-	if title := onUI(h.window.Title); title != "Hookscope — 1 request match the filter" {
+	if title := onUI(h.window.Title); title != "Hookscope — 1 request matches the filter" {
 		t.Fatalf("title %q", title)
 	}
 	// A new capture that matches appears; one that does not stays out.

@@ -77,13 +77,13 @@ func (v *MainView) updateForwardButton() {
 			if r.Relay {
 				label = "Relaying"
 			}
-			v.forwardBtn.SetText(label)
-			v.forwardBtn.Importance = widget.HighImportance
-			v.forwardBtn.Refresh()
+			v.bar.forward.SetText(label)
+			v.bar.forward.Importance = widget.HighImportance
+			v.bar.forward.Refresh()
 			return
 		}
 	}
-	v.forwardBtn.SetText("Forward…")
-	v.forwardBtn.Importance = widget.MediumImportance
-	v.forwardBtn.Refresh()
+	v.bar.forward.SetText("Forward…")
+	v.bar.forward.Importance = widget.MediumImportance
+	v.bar.forward.Refresh()
 }

@@ -41,7 +41,7 @@ func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
 	}))
 	defer target.Close()
 	h := newHarness(t, "127.0.0.1:0")
-	uithread.DoAndWait(func() { test.Tap(h.view.forwardBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.forward) })
 	uithread.DoAndWait(func() {
 		top := h.window.Canvas().Overlays().Top()
 		entries := collect[*widget.Entry](top)
@@ -58,7 +58,7 @@ func TestForwardDialogTurnsForwardingOnAndTheAnswerShows(t *testing.T) {
 	if rules, _ := h.core.ForwardRules(); len(rules) != 1 || rules[0].Target != target.URL || !rules[0].Enabled {
 		t.Fatalf("rules %+v", rules)
 	}
-	if got := onUI(func() string { return h.view.forwardBtn.Text }); got != "Forwarding" {
+	if got := onUI(func() string { return h.view.bar.forward.Text }); got != "Forwarding" {
 		t.Fatalf("button says %q", got)
 	}
 	h.post("POST", "/hooks/x", "text/plain", "hello", nil)
@@ -79,7 +79,7 @@ func TestRetentionDialogSavesThePolicyAndPrunes(t *testing.T) {
 		h.post("POST", "/r", "text/plain", "x", nil)
 	}
 	h.waitForCount(4)
-	uithread.DoAndWait(func() { test.Tap(h.view.retentionBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.storage) })
 	uithread.DoAndWait(func() {
 		entries := collect[*widget.Entry](h.window.Canvas().Overlays().Top())
 		if len(entries) != 3 {
@@ -107,9 +107,9 @@ func TestForwardSetFromTheCommandLineShowsInTheToolbar(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for onUI(func() string { return h.view.forwardBtn.Text }) != "Forwarding" {
+	for onUI(func() string { return h.view.bar.forward.Text }) != "Forwarding" {
 		if time.Now().After(deadline) {
-			t.Fatalf("after 5 s the button says %q", onUI(func() string { return h.view.forwardBtn.Text }))
+			t.Fatalf("after 5 s the button says %q", onUI(func() string { return h.view.bar.forward.Text }))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -125,9 +125,9 @@ func TestLongForwardTargetDoesNotWidenTheWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(5 * time.Second)
-		for onUI(func() string { return h.view.forwardBtn.Text }) != "Forwarding" {
+		for onUI(func() string { return h.view.bar.forward.Text }) != "Forwarding" {
 			if time.Now().After(deadline) {
-				t.Fatalf("button says %q", onUI(func() string { return h.view.forwardBtn.Text }))
+				t.Fatalf("button says %q", onUI(func() string { return h.view.bar.forward.Text }))
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

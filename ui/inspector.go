@@ -99,9 +99,12 @@ func (in *Inspector) Clear() {
 }
 
 // ShowError says why a request could not be read.
-func (in *Inspector) ShowError(err error) {
+func (in *Inspector) ShowError(err error) { in.ShowMessage(err.Error()) }
+
+// ShowMessage replaces the request on screen with a sentence.
+func (in *Inspector) ShowMessage(text string) {
 	in.Clear()
-	in.placeholder.SetText(err.Error())
+	in.placeholder.SetText(text)
 }
 
 // Show fills every tab from rec.
@@ -112,9 +115,11 @@ func (in *Inspector) Show(rec *storage.Record) {
 	in.title.SetText(rec.Method + " " + rec.Path)
 	in.subtitle.SetText(fmt.Sprintf("#%d · %s · from %s", rec.ID, rec.ReceivedAt.Local().Format("2006-01-02 15:04:05.000"), rec.RemoteAddr))
 	fillPairs(in.overview, append(overviewPairs(rec), in.deliveryPairs(rec)...))
-	fillPairs(in.headers, headerPairs(rec))
+	headers := headerPairs(rec)
+	fillPairs(in.headers, headers)
 	fillPairs(in.query, app.QueryPairs(rec.RawQuery))
-	in.tabs.Items[1].Text = "Headers (" + strconv.Itoa(countValues(rec)) + ")"
+	// The count is of the rows listed, Host included.
+	in.tabs.Items[1].Text = "Headers (" + strconv.Itoa(len(headers)) + ")"
 	in.tabs.Items[2].Text = "Query (" + strconv.Itoa(len(app.QueryPairs(rec.RawQuery))) + ")"
 	in.tabs.Refresh()
 	note := ""
@@ -149,14 +154,6 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
-}
-
-func countValues(rec *storage.Record) int {
-	n := 0
-	for _, vs := range rec.Header {
-		n += len(vs)
-	}
-	return n
 }
 
 // headerPairs lists headers by name; repeated values keep their order.

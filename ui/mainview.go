@@ -31,19 +31,9 @@ type MainView struct {
 	window  fyne.Window
 	core    *app.Core
 
-	urlLabel      *widget.Label
-	copyURL       *widget.Button
-	startStop     *widget.Button
-	deleteBtn     *widget.Button
-	clearBtn      *widget.Button
-	forwardBtn    *widget.Button
-	bulkBtn       *widget.Button
-	retentionBtn  *widget.Button
-	monitorBtn    *widget.Button
-	composerBtn   *widget.Button
+	bar           *toolbar
 	composerWin   fyne.Window
 	composerView  *composerview.View
-	rulesBtn      *widget.Button
 	monitorWin    fyne.Window
 	retentionNote string
 	banner        *fyne.Container
@@ -64,6 +54,9 @@ type MainView struct {
 	bulkSummary string
 
 	split        *container.Split
+	prefs        windowPrefs
+	prefsPath    string    // "" keeps nothing (tests)
+	stderr       io.Writer // where a settings-file problem is said
 	focused      bool
 	pendingNotes int
 	lastNote     time.Time
@@ -74,51 +67,43 @@ type MainView struct {
 
 // NewMainView builds the window's content around core.
 func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
-	v := &MainView{fyneApp: a, window: w, core: core, stopped: make(chan struct{}), watched: make(chan struct{})}
+	v := &MainView{fyneApp: a, window: w, core: core, prefs: defaultWindowPrefs(),
+		stopped: make(chan struct{}), watched: make(chan struct{})}
 	v.inspector = NewInspector(a, w, core)
 	v.inspector.onOpenInComposer = v.openInComposer
-	v.requests = NewRequestList(core, v.onSelect)
-	v.buildToolbar()
+	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
+	v.bar = newToolbar(toolbarActions{
+		copyURL: func() {
+			if u := v.core.ListenerURL(); u != "" {
+				v.fyneApp.Clipboard().SetContent(u)
+			}
+		},
+		toggleListener: v.toggleListener,
+		composer:       func() { v.openComposer(nil) },
+		monitor:        func() { v.monitorWin = ShowMonitorWindow(v.fyneApp, v.core) },
+		bulk:           v.showBulkDialog,
+		forward:        v.showForwardDialog,
+		rules:          v.showRulesDialog,
+		storage:        v.showRetentionDialog,
+		deleteSelected: v.confirmDelete,
+		clearAll:       v.confirmClear,
+	})
+	v.updateForwardButton()
 	v.buildBanner()
 	v.filter = newFilterBar(v.requests, v.updateTitle)
 	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
-	split := container.NewHSplit(left, v.inspector.Object())
+	// The inspector scrolls rather than widen the window: its minimum
+	// size (the compare row, a long header) must not move the divider.
+	split := container.NewHSplit(left, container.NewScroll(v.inspector.Object()))
 	split.Offset = 0.42
 	v.split = split
-	top := container.NewVBox(v.toolbar(), v.banner, widget.NewSeparator())
+	top := container.NewVBox(v.bar.root, v.banner, widget.NewSeparator())
 	v.content = container.NewBorder(top, nil, nil, nil, split)
 	return v
 }
 
 // Object is the view's root.
 func (v *MainView) Object() fyne.CanvasObject { return v.content }
-
-func (v *MainView) buildToolbar() {
-	v.urlLabel = widget.NewLabel("")
-	v.urlLabel.TextStyle = fyne.TextStyle{Monospace: true}
-	v.copyURL = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
-		if u := v.core.ListenerURL(); u != "" {
-			v.fyneApp.Clipboard().SetContent(u)
-		}
-	})
-	v.startStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), v.toggleListener)
-	v.deleteBtn = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), v.confirmDelete)
-	v.deleteBtn.Disable()
-	v.clearBtn = widget.NewButtonWithIcon("Clear all", theme.ContentClearIcon(), v.confirmClear)
-	v.forwardBtn = widget.NewButtonWithIcon("Forward…", theme.MailForwardIcon(), v.showForwardDialog)
-	v.bulkBtn = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), v.showBulkDialog)
-	v.retentionBtn = widget.NewButtonWithIcon("", theme.StorageIcon(), v.showRetentionDialog)
-	v.monitorBtn = widget.NewButtonWithIcon("Monitor", theme.HistoryIcon(), func() { v.monitorWin = ShowMonitorWindow(v.fyneApp, v.core) })
-	v.updateForwardButton()
-}
-
-func (v *MainView) toolbar() fyne.CanvasObject {
-	left := container.NewHBox(widget.NewIcon(appIcon()), v.urlLabel, v.copyURL, v.startStop)
-	v.rulesBtn = widget.NewButtonWithIcon("Rules…", theme.ListIcon(), v.showRulesDialog)
-	v.composerBtn = widget.NewButtonWithIcon("Composer", theme.MailSendIcon(), func() { v.openComposer(nil) })
-	right := container.NewHBox(v.composerBtn, v.monitorBtn, v.bulkBtn, v.forwardBtn, v.rulesBtn, v.deleteBtn, v.clearBtn, v.retentionBtn)
-	return container.NewBorder(nil, nil, left, right)
-}
 
 func (v *MainView) buildBanner() {
 	v.bannerText = widget.NewLabel("")
@@ -153,7 +138,6 @@ func (v *MainView) Close() {
 	if v.sub == nil {
 		return
 	}
-	v.saveLayout()
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
@@ -203,17 +187,18 @@ func (v *MainView) toggleListener() {
 
 func (v *MainView) updateListenerState() {
 	if u := v.core.ListenerURL(); u != "" {
-		v.urlLabel.SetText(u)
-		v.startStop.SetText("Stop")
-		v.startStop.SetIcon(theme.MediaStopIcon())
-		v.copyURL.Enable()
+		v.bar.url.SetText(u)
+		v.bar.startStop.SetText("Stop")
+		v.bar.startStop.SetIcon(theme.MediaStopIcon())
+		v.bar.copyURL.Enable()
 		v.requests.SetListenerURL(u)
 	} else {
-		v.urlLabel.SetText("not listening")
-		v.startStop.SetText("Start")
-		v.startStop.SetIcon(theme.MediaPlayIcon())
-		v.copyURL.Disable()
+		v.bar.url.SetText("not listening")
+		v.bar.startStop.SetText("Start")
+		v.bar.startStop.SetIcon(theme.MediaPlayIcon())
+		v.bar.copyURL.Disable()
 	}
+	v.bar.root.Refresh()
 }
 
 // watch turns hub wake-ups into at most ten UI refreshes a second.
@@ -259,13 +244,14 @@ func (v *MainView) apply(change app.Change) {
 
 func (v *MainView) updateTitle() {
 	n := v.requests.Count()
-	noun := "requests"
+	noun, verb := "requests", "match"
 	if n == 1 {
-		noun = "request"
+		noun, verb = "request", "matches"
 	}
 	v.refreshTray()
+	v.filter.showCount()
 	if v.requests.Filtered() {
-		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s match the filter", n, noun))
+		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s %s the filter", n, noun, verb))
 		return
 	}
 	v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s", n, noun))
@@ -273,17 +259,24 @@ func (v *MainView) updateTitle() {
 
 func (v *MainView) onSelect(id uint64) {
 	if id == 0 {
-		v.deleteBtn.Disable()
+		v.bar.deleteBtn.Disable()
 		v.inspector.Clear()
 		return
 	}
-	v.deleteBtn.Enable()
+	v.bar.deleteBtn.Enable()
 	rec, err := v.core.Get(id)
 	if err != nil {
 		v.inspector.ShowError(err)
 		return
 	}
 	v.inspector.Show(rec)
+}
+
+// onHidden: the chosen request is filtered out. Nothing is highlighted, so
+// nothing can be deleted; the inspector says where it went.
+func (v *MainView) onHidden(id uint64) {
+	v.bar.deleteBtn.Disable()
+	v.inspector.ShowMessage(fmt.Sprintf("Request #%d is hidden by the filter. Clear the filter to see it again.", id))
 }
 
 func (v *MainView) confirmDelete() {
@@ -303,12 +296,16 @@ func (v *MainView) deleteSelected() {
 	if id == 0 {
 		return
 	}
+	row := v.requests.selectedIndex()
 	if err := v.core.Delete(id); err != nil {
 		dialog.ShowError(err, v.window)
 		return
 	}
-	v.requests.Unselect()
-	v.requests.Reload()
+	v.requests.Reload() // the deleted request is unselected here
+	// The next (older) request takes the deleted one's row.
+	if n := v.requests.Count(); n > 0 {
+		v.requests.Select(v.requests.idAt(min(row, n-1)))
+	}
 	v.updateTitle()
 }
 

@@ -154,19 +154,19 @@ func TestNewestFirstAndDeleteWithConfirmation(t *testing.T) {
 		t.Fatalf("top row is #%d, want the newest (#2)", id)
 	}
 	uithread.DoAndWait(func() { h.view.requests.list.Select(0) })
-	uithread.DoAndWait(func() { test.Tap(h.view.deleteBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.deleteBtn) })
 	tapDialogButton(t, h.window, "Yes")
 	h.waitForCount(1)
 	if ids, _ := h.core.IDs(); len(ids) != 1 || ids[0] != 1 {
 		t.Fatalf("store holds %v after deleting #2", ids)
 	}
 
-	uithread.DoAndWait(func() { test.Tap(h.view.clearBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.clear) })
 	tapDialogButton(t, h.window, "No")
 	if n := onUI(h.view.requests.Count); n != 1 {
 		t.Fatalf("declined clear removed requests: %d left", n)
 	}
-	uithread.DoAndWait(func() { test.Tap(h.view.clearBtn) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.clear) })
 	tapDialogButton(t, h.window, "Yes")
 	h.waitForCount(0)
 	if !onUI(func() bool { return h.view.requests.empty.Visible() }) {
@@ -227,7 +227,7 @@ func TestPortInUseShowsBannerAndPickingAnotherWorks(t *testing.T) {
 	if msg := onUI(func() string { return h.view.bannerText.Text }); !strings.Contains(msg, "already in use") {
 		t.Fatalf("banner says %q", msg)
 	}
-	if got := onUI(func() string { return h.view.urlLabel.Text }); got != "not listening" {
+	if got := onUI(func() string { return h.view.bar.url.Text }); got != "not listening" {
 		t.Fatalf("toolbar says %q", got)
 	}
 	uithread.DoAndWait(func() {
@@ -239,7 +239,7 @@ func TestPortInUseShowsBannerAndPickingAnotherWorks(t *testing.T) {
 		t.Fatal("banner still shown after picking a free address")
 	}
 	u := h.core.ListenerURL()
-	if u == "" || onUI(func() string { return h.view.urlLabel.Text }) != u {
+	if u == "" || onUI(func() string { return h.view.bar.url.Text }) != u {
 		t.Fatalf("listener %q not shown", u)
 	}
 	h.post("POST", "/after-move", "text/plain", "x", nil)
@@ -248,12 +248,12 @@ func TestPortInUseShowsBannerAndPickingAnotherWorks(t *testing.T) {
 
 func TestStopAndStartListener(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
-	uithread.DoAndWait(func() { test.Tap(h.view.startStop) })
-	if h.core.ListenerURL() != "" || onUI(func() string { return h.view.startStop.Text }) != "Start" {
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.startStop) })
+	if h.core.ListenerURL() != "" || onUI(func() string { return h.view.bar.startStop.Text }) != "Start" {
 		t.Fatal("stop did not stop")
 	}
-	uithread.DoAndWait(func() { test.Tap(h.view.startStop) })
-	if h.core.ListenerURL() == "" || onUI(func() string { return h.view.startStop.Text }) != "Stop" {
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.startStop) })
+	if h.core.ListenerURL() == "" || onUI(func() string { return h.view.bar.startStop.Text }) != "Stop" {
 		t.Fatal("start did not start")
 	}
 }

@@ -336,6 +336,8 @@ func truncNote(e storage.ReplayRecord) string {
 	return fmt.Sprintf("answer cut at %s of %s", textutil.HumanSize(int64(len(e.ResponseBody))), textutil.HumanSize(e.ResponseBodySize))
 }
 
+// statusImportance colours an HTTP status wherever one is shown (list
+// rows, replay answers).
 func statusImportance(status int) widget.Importance {
 	switch {
 	case status >= 500:

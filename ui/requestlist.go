@@ -27,8 +27,14 @@ type RequestList struct {
 	empty    *fyne.Container
 	curlLine *widget.Label
 	noMatch  *widget.Label
+	// selected is the request the user chose. It follows that request
+	// (by ID) through filters, inserts and deletes: highlighted when
+	// listed, hidden (nothing highlighted) when a filter leaves it out.
 	selected uint64
+	hidden   bool
 	onSelect func(id uint64)
+	// onHidden tells the inspector the chosen request is filtered out.
+	onHidden func(id uint64)
 	root     fyne.CanvasObject
 	// filter, when set, limits ids to its matches; new captures are
 	// checked against it as they arrive.
@@ -39,12 +45,15 @@ type RequestList struct {
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
-func NewRequestList(core *app.Core, onSelect func(uint64)) *RequestList {
-	r := &RequestList{core: core, onSelect: onSelect}
+func NewRequestList(core *app.Core, onSelect, onHidden func(uint64)) *RequestList {
+	r := &RequestList{core: core, onSelect: onSelect, onHidden: onHidden}
 	r.list = widget.NewList(r.length, newRequestRow, r.updateRow)
 	r.list.OnSelected = func(i widget.ListItemID) {
-		r.selected = r.idAt(i)
-		r.onSelect(r.selected)
+		// The list keeps no selection of its own: its index goes stale
+		// when rows shift, and a tap on an index it thinks is selected
+		// is ignored. The chosen ID is the selection.
+		r.list.UnselectAll()
+		r.choose(r.idAt(i))
 	}
 	r.list.OnUnselected = func(widget.ListItemID) {}
 	r.buildEmptyState()
@@ -99,14 +108,27 @@ func (r *RequestList) idAt(i int) uint64 {
 // Count is the number of requests listed.
 func (r *RequestList) Count() int { return r.length() }
 
-// SelectedID is the selected request, or 0.
-func (r *RequestList) SelectedID() uint64 { return r.selected }
+// SelectedID is the highlighted request, or 0 (none chosen, or the chosen
+// one is filtered out).
+func (r *RequestList) SelectedID() uint64 {
+	if r.hidden {
+		return 0
+	}
+	return r.selected
+}
 
-// Select selects the row showing id.
+// Select selects the row showing id and scrolls it into view.
 func (r *RequestList) Select(id uint64) {
 	if i := r.indexOf(id); i >= 0 {
-		r.list.Select(i)
+		r.list.ScrollTo(i)
+		r.choose(id)
 	}
+}
+
+func (r *RequestList) choose(id uint64) {
+	r.selected, r.hidden = id, false
+	r.list.Refresh()
+	r.onSelect(id)
 }
 
 // indexOf is the row showing id, or -1.
@@ -136,8 +158,8 @@ func (r *RequestList) listed() []uint64 {
 
 // Unselect clears the selection.
 func (r *RequestList) Unselect() {
-	r.list.UnselectAll()
-	r.selected = 0
+	r.selected, r.hidden = 0, false
+	r.list.Refresh()
 	r.onSelect(0)
 }
 
@@ -192,10 +214,6 @@ func (r *RequestList) setFilter(f *app.Filter, ids []uint64) {
 		return
 	}
 	r.ids = ids
-	r.list.UnselectAll()
-	if r.selected != 0 {
-		r.reselect()
-	}
 	r.refresh()
 }
 
@@ -225,20 +243,39 @@ func (r *RequestList) LoadNew() {
 		r.newest = s.ID
 		r.total++
 	}
-	// Newest first: rows shift down, so the selection index moves with them.
-	if r.selected != 0 {
-		r.reselect()
-	}
 	r.refresh()
 }
 
-func (r *RequestList) reselect() {
-	keep := r.selected
-	onSelected := r.list.OnSelected
-	r.list.OnSelected = nil
-	r.Select(keep)
-	r.list.OnSelected = onSelected
-	r.selected = keep
+// syncSelection follows the chosen request to wherever it now is. Rows
+// draw their own highlight (see updateRow), so nothing here scrolls: a
+// burst of inserts never drags the view back to the selection. The
+// inspector hears only when the request disappears or comes back.
+func (r *RequestList) syncSelection() {
+	if r.selected == 0 {
+		return
+	}
+	i := r.indexOf(r.selected)
+	wasHidden := r.hidden
+	switch {
+	case i < 0 && !r.exists(r.selected):
+		r.selected, r.hidden = 0, false // deleted, here or elsewhere
+		r.onSelect(0)
+	case i < 0:
+		r.hidden = true
+		if !wasHidden {
+			r.onHidden(r.selected)
+		}
+	default:
+		r.hidden = false
+		if wasHidden {
+			r.onSelect(r.selected)
+		}
+	}
+}
+
+func (r *RequestList) exists(id uint64) bool {
+	_, err := r.core.Summary(id)
+	return err == nil
 }
 
 func (r *RequestList) refresh() {
@@ -251,6 +288,7 @@ func (r *RequestList) refresh() {
 	default:
 		r.empty.Show()
 	}
+	r.syncSelection()
 	r.list.Refresh()
 }
 
@@ -258,53 +296,109 @@ func (r *RequestList) refresh() {
 func (r *RequestList) Filtered() bool { return r.filter != nil }
 
 func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
-	row := obj.(*fyne.Container)
 	id := r.idAt(i)
 	sum, err := r.core.Summary(id)
 	if err != nil {
 		sum = storage.Summary{ID: id, Method: "?", Path: "(deleted)"}
 	}
-	setRow(row, sum)
+	obj.(*requestRow).set(sum, id == r.selected && !r.hidden)
 }
 
-// Row layout: [METHOD] path
+// requestRow is one line of the list:
 //
-//	#id · time · size · type
-func newRequestRow() fyne.CanvasObject {
-	bg := canvas.NewRectangle(color.Transparent)
-	bg.CornerRadius = 4
-	method := canvas.NewText("POST", color.White)
-	method.TextStyle = fyne.TextStyle{Bold: true}
-	method.TextSize = theme.TextSize() - 2
-	method.Alignment = fyne.TextAlignCenter
-	badge := container.NewStack(bg, container.NewPadded(method))
-	badgeBox := container.NewGridWrap(fyne.NewSize(76, 28), badge)
-	path := widget.NewLabel("")
-	path.Truncation = fyne.TextTruncateEllipsis
-	path.TextStyle = fyne.TextStyle{Monospace: true}
-	meta := widget.NewLabel("")
-	meta.Importance = widget.LowImportance
-	meta.SizeName = theme.SizeNameCaptionText
-	meta.Truncation = fyne.TextTruncateEllipsis
-	lines := container.New(&tightVBox{}, path, meta)
-	return container.NewBorder(nil, nil, container.NewCenter(badgeBox), nil, lines)
+//	[METHOD] path                          200 ✓ signed
+//	         #id · time · size · type
+//
+// The answer status and the signature verdict sit at the right edge with
+// their own width, so a long path is cut, never them.
+type requestRow struct {
+	widget.BaseWidget
+	highlight *canvas.Rectangle
+	badge     *canvas.Rectangle
+	method    *canvas.Text
+	path      *widget.Label
+	meta      *widget.Label
+	status    *widget.Label
+	signature *widget.Label
+	content   fyne.CanvasObject
 }
 
-func setRow(row *fyne.Container, s storage.Summary) {
-	// Border puts the center object first, then the left one.
-	lines := row.Objects[0].(*fyne.Container)
-	path := lines.Objects[0].(*widget.Label)
-	meta := lines.Objects[1].(*widget.Label)
-	badge := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
-	bg := badge.Objects[0].(*canvas.Rectangle)
-	method := badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+func newRequestRow() fyne.CanvasObject {
+	row := &requestRow{highlight: canvas.NewRectangle(color.Transparent)}
+	row.highlight.CornerRadius = 4
+	row.badge = canvas.NewRectangle(color.Transparent)
+	row.badge.CornerRadius = 4
+	row.method = canvas.NewText("POST", color.White)
+	row.method.TextStyle = fyne.TextStyle{Bold: true}
+	row.method.TextSize = theme.TextSize() - 2
+	row.method.Alignment = fyne.TextAlignCenter
+	badgeBox := container.NewGridWrap(fyne.NewSize(76, 28), container.NewStack(row.badge, container.NewPadded(row.method)))
+	row.path = widget.NewLabel("")
+	row.path.Truncation = fyne.TextTruncateEllipsis
+	row.path.TextStyle = fyne.TextStyle{Monospace: true}
+	row.meta = widget.NewLabel("")
+	row.meta.Importance = widget.LowImportance
+	row.meta.SizeName = theme.SizeNameCaptionText
+	row.meta.Truncation = fyne.TextTruncateEllipsis
+	row.status = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	row.signature = widget.NewLabel("")
+	marks := container.NewHBox(row.status, row.signature)
+	lines := container.New(&tightVBox{}, row.path, row.meta)
+	row.content = container.NewStack(row.highlight,
+		container.NewBorder(nil, nil, container.NewCenter(badgeBox), container.NewCenter(marks), lines))
+	row.ExtendBaseWidget(row)
+	return row
+}
 
-	method.Text = s.Method
-	bg.FillColor = methodColor(s.Method)
-	bg.Refresh()
-	method.Refresh()
-	path.SetText(s.Path)
-	meta.SetText(rowMeta(s))
+func (row *requestRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(row.content)
+}
+
+func (row *requestRow) set(s storage.Summary, selected bool) {
+	row.highlight.FillColor = color.Transparent
+	if selected {
+		row.highlight.FillColor = theme.Color(theme.ColorNameSelection)
+	}
+	row.highlight.Refresh()
+	row.method.Text = s.Method
+	row.badge.FillColor = methodColor(s.Method)
+	row.badge.Refresh()
+	row.method.Refresh()
+	row.path.SetText(s.Path)
+	row.meta.SetText(rowMeta(s))
+	row.status.SetText(statusText(s.Status))
+	row.status.Importance = statusImportance(s.Status)
+	row.status.Refresh()
+	text, importance := signatureMark(s.Signature)
+	row.signature.SetText(text)
+	row.signature.Importance = importance
+	row.signature.Refresh()
+	if text == "" {
+		row.signature.Hide()
+	} else {
+		row.signature.Show()
+	}
+}
+
+func statusText(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return strconv.Itoa(code)
+}
+
+// signatureMark is the list's verdict mark; a path without a saved secret
+// was not checked and shows none.
+func signatureMark(s storage.SigState) (string, widget.Importance) {
+	switch s {
+	case storage.SigValid:
+		return "✓ signed", widget.SuccessImportance
+	case storage.SigInvalid:
+		return "✗ bad signature", widget.DangerImportance
+	case storage.SigStale:
+		return "✗ stale signature", widget.WarningImportance
+	}
+	return "", widget.MediumImportance
 }
 
 // tightVBox stacks its objects with the labels' own padding overlapping, so
@@ -334,23 +428,16 @@ func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func rowMeta(s storage.Summary) string {
-	parts := []string{"#" + strconv.FormatUint(s.ID, 10), shortTime(s.ReceivedAt), textutil.HumanSize(s.OriginalSize)}
+	parts := []string{"#" + strconv.FormatUint(s.ID, 10)}
+	if s.DuplicateOf != 0 {
+		parts = append(parts, "duplicate of #"+strconv.FormatUint(s.DuplicateOf, 10))
+	}
+	parts = append(parts, shortTime(s.ReceivedAt), textutil.HumanSize(s.OriginalSize))
 	if ct := shortContentType(s.ContentType); ct != "" {
 		parts = append(parts, ct)
 	}
 	if s.Truncated {
 		parts = append(parts, "cut")
-	}
-	if s.DuplicateOf != 0 {
-		parts = append(parts, "duplicate of #"+strconv.FormatUint(s.DuplicateOf, 10))
-	}
-	switch s.Signature {
-	case storage.SigValid:
-		parts = append(parts, "✓ signature valid")
-	case storage.SigInvalid:
-		parts = append(parts, "✗ signature invalid")
-	case storage.SigStale:
-		parts = append(parts, "✗ signature stale")
 	}
 	return strings.Join(parts, " · ")
 }

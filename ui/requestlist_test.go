@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+	"strings"
 	"testing"
 
 	"dev.hookscope/ui/uithread"
@@ -14,6 +16,29 @@ func (h *harness) rows() []uint64 {
 			out = append(out, h.view.requests.idAt(i))
 		}
 		return out
+	})
+}
+
+// rowText is what row i shows, its texts joined by " | ": method, path,
+// second line, status and signature mark (when shown).
+func (h *harness) rowText(i int) string {
+	return onUI(func() string {
+		row := newRequestRow().(*requestRow)
+		h.view.requests.updateRow(i, row)
+		parts := []string{row.method.Text, row.path.Text, row.meta.Text, row.status.Text}
+		if row.signature.Visible() {
+			parts = append(parts, row.signature.Text)
+		}
+		return strings.Join(parts, " | ")
+	})
+}
+
+// rowHighlighted reports whether row i is drawn as the selection.
+func (h *harness) rowHighlighted(i int) bool {
+	return onUI(func() bool {
+		row := newRequestRow().(*requestRow)
+		h.view.requests.updateRow(i, row)
+		return row.highlight.FillColor != color.Transparent
 	})
 }
 

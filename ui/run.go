@@ -43,18 +43,25 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 		fmt.Fprintf(stderr, "local API on http://%s (token in %s)\n", api.TCPAddr(), localapi.TokenPath(core.DBPath()))
 	}
 	a := fyneapp.NewWithID(AppID)
+	a.Settings().SetTheme(newReadableTheme())
 	a.SetIcon(appIcon())
 	w := a.NewWindow("Hookscope")
 	view := NewMainView(a, w, core)
+	view.prefsPath, view.stderr = defaultPrefsPath(), stderr
 	w.SetContent(view.Object())
 	view.restoreLayout()
 	view.Start(stdout)
+	w.SetCloseIntercept(func() {
+		view.saveLayout() // while the window still has its size
+		w.Close()
+	})
 	go func() {
 		<-stop
 		// Hidden first: a pointer over the window while it is torn down
 		// made Fyne 2.7.1 set a cursor on a destroyed GLFW window and panic
 		// (seen once in four SIGTERMs under Xvfb with a loaded machine).
 		fyne.Do(func() {
+			view.saveLayout()
 			w.Hide()
 			a.Quit()
 		})
