@@ -23,11 +23,26 @@ import (
 // MaxWait bounds one long poll; clients loop for longer waits.
 const MaxWait = 10 * time.Minute
 
-// getOne answers one request as show --json does.
-func (s *Server) getOne(w http.ResponseWriter, r *http.Request) { byID(s.get)(w, r) }
+// getOne answers one request as show --json does (secrets redacted for a
+// read token).
+func (s *Server) getOne(w http.ResponseWriter, r *http.Request) {
+	byID(func(id uint64) (wire.RequestJSON, error) {
+		rec, err := s.core.Get(id)
+		if err != nil {
+			return wire.RequestJSON{}, err
+		}
+		return wire.NewRequestJSON(shownRecord(r, rec)), nil
+	})(w, r)
+}
 
-// replays answers one request's replay history.
-func (s *Server) replays(w http.ResponseWriter, r *http.Request) { byID(s.core.Replays)(w, r) }
+// replays answers one request's replay history (secrets redacted for a
+// read token).
+func (s *Server) replays(w http.ResponseWriter, r *http.Request) {
+	byID(func(id uint64) ([]storage.ReplayRecord, error) {
+		list, err := s.core.Replays(id)
+		return shownReplays(r, list), err
+	})(w, r)
+}
 
 // byID serves a read of one request's data: the ID from the path, what
 // fetch returns as JSON, a store error as its status.
@@ -44,14 +59,6 @@ func byID[T any](fetch func(id uint64) (T, error)) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, v)
 	}
-}
-
-func (s *Server) get(id uint64) (wire.RequestJSON, error) {
-	rec, err := s.core.Get(id)
-	if err != nil {
-		return wire.RequestJSON{}, err
-	}
-	return wire.NewRequestJSON(rec), nil
 }
 
 // answer is what a response rule answered a request, null when none did.
@@ -329,7 +336,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		enc := json.NewEncoder(w)
 		for _, rec := range found {
-			enc.Encode(wire.NewRequestJSON(rec))
+			enc.Encode(wire.NewRequestJSON(shownRecord(r, rec)))
 		}
 		return
 	}
@@ -337,7 +344,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 	<-watched
 	answer := wire.WaitError{Error: err.Error(), Since: f.SinceID, Requests: make([]wire.RequestJSON, 0, len(found))}
 	for _, rec := range found {
-		answer.Requests = append(answer.Requests, wire.NewRequestJSON(rec))
+		answer.Requests = append(answer.Requests, wire.NewRequestJSON(shownRecord(r, rec)))
 	}
 	switch {
 	case stopped:

@@ -326,3 +326,61 @@ func TestRefusalReachesTheClientAsTheSentence(t *testing.T) {
 		t.Fatalf("last use not noted: %+v %v", list, err)
 	}
 }
+
+// TestReadTokenSeesSecretsRedacted: a read token's show, wait and replay
+// history hide secret headers and query values as an export does; the
+// replay role and the socket see them as captured.
+func TestReadTokenSeesSecretsRedacted(t *testing.T) {
+	core, srv := startAPI(t, Options{TCPAddr: "127.0.0.1:0"})
+	hdr := http.Header{"Authorization": {"Bearer sender-secret"}, "X-Api-Key": {"k-123"}, "Stripe-Signature": {"t=1,v1=abc"}, "X-Plain": {"p"}}
+	rec := &storage.Record{
+		Summary: storage.Summary{ReceivedAt: time.Now(), Method: "POST", Path: "/hooks/r", Status: 200},
+		Proto:   "HTTP/1.1", Host: "h", Header: hdr, RawQuery: "access_token=qs-secret&x=1", Body: []byte("b"),
+	}
+	id, err := core.Append(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := core.AppendReplay(storage.ReplayRecord{SourceID: id, At: time.Now(), Target: "http://x.test/p?api_key=rk-9&y=2", Method: "POST",
+		RequestHeader: http.Header{"Authorization": {"Bearer sender-secret"}}, ResponseHeader: http.Header{"Set-Cookie": {"sid=s3"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[app.Role]string{}
+	for _, r := range []app.Role{app.RoleRead, app.RoleReplay} {
+		if tokens[r], _, err = core.AddToken(r.String(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tcp := tcpAPI(t, srv)
+	secrets := []string{"sender-secret", "k-123", "qs-secret", "rk-9", "s3"}
+	paths := []string{fmt.Sprintf("/v1/requests/%d", id), fmt.Sprintf("/v1/wait?since=%d", id-1), fmt.Sprintf("/v1/requests/%d/replays", id)}
+	for _, path := range paths {
+		code, out := tcp.send(t, "GET", path, "", "Bearer "+tokens[app.RoleRead])
+		if code != 200 {
+			t.Fatalf("read %s: %d %s", path, code, out)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(out), s) {
+				t.Errorf("read %s shows the secret %q: %s", path, s, out)
+			}
+		}
+		if path != paths[2] && (!strings.Contains(string(out), "t=1,v1=abc") || !strings.Contains(string(out), `"X-Plain":["p"]`) ||
+			!strings.Contains(string(out), `"query":"access_token=%5Bredacted+by+hookscope%5D\u0026x=1"`)) {
+			t.Errorf("read %s lost what is not secret: %s", path, out)
+		}
+		if !strings.Contains(string(out), "[redacted by hookscope]") {
+			t.Errorf("read %s has no redaction mark: %s", path, out)
+		}
+		code, whole := tcp.send(t, "GET", path, "", "Bearer "+tokens[app.RoleReplay])
+		if code != 200 {
+			t.Fatalf("replay %s: %d %s", path, code, whole)
+		}
+		_, bySocket := socketAPI(t, srv).send(t, "GET", path, "")
+		if string(whole) != string(bySocket) || strings.Contains(string(whole), "redacted") || !strings.Contains(string(whole), "sender-secret") {
+			t.Errorf("%s: the replay role does not see the request as captured:\n%s\n%s", path, whole, bySocket)
+		}
+	}
+	if got, err := core.Get(id); err != nil || got.Header.Get("Authorization") != "Bearer sender-secret" || got.RawQuery != rec.RawQuery {
+		t.Fatalf("the stored request changed: %+v %v", got, err)
+	}
+}
