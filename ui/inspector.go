@@ -79,8 +79,11 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 		container.NewTabItem("Replay", in.replay.Object()),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	// The actions go under the title, not beside it: beside it they set
+	// a minimum width that pushed the inspector past a half-width window.
+	in.subtitle.Truncation = fyne.TextTruncateEllipsis
 	compare := container.NewHBox(in.composeBtn, widget.NewLabel("Compare with #"), container.NewGridWrap(fyne.NewSize(90, in.compareWith.MinSize().Height), in.compareWith), in.compareBtn)
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(compare), container.NewVBox(in.title, in.subtitle))
+	header := container.NewVBox(in.title, in.subtitle, compare)
 	detail := container.NewBorder(header, nil, nil, nil, in.tabs)
 	in.root = container.NewStack(detail, container.NewCenter(in.placeholder))
 	in.Clear()

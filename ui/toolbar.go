@@ -176,7 +176,7 @@ func (l *toolbarLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		x += w + pad
 	}
 	put(left[0], left[0].MinSize().Width)
-	urlWidth := max(minURLWidth, right-leftWidth)
+	urlWidth := max(minURLWidth, right-leftWidth-pad)
 	if want := urlTextWidth(l.bar.url); urlWidth > want {
 		urlWidth = want
 	}
@@ -185,8 +185,10 @@ func (l *toolbarLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	put(left[2], left[2].MinSize().Width)
 }
 
-// urlTextWidth is the width the URL label needs to show its whole text.
+// urlTextWidth is the width the URL label needs to show its whole text:
+// what an untruncated label of the same text and style asks for, and a
+// little more (given exactly that, the GL driver still cut the last two
+// characters: its truncation rounds differently from its measuring).
 func urlTextWidth(l *widget.Label) float32 {
-	text := fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle)
-	return text.Width + 2*theme.InnerPadding()
+	return widget.NewLabelWithStyle(l.Text, l.Alignment, l.TextStyle).MinSize().Width + 2*theme.Padding()
 }

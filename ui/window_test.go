@@ -342,3 +342,15 @@ func TestWindowSizeIsRememberedAcrossRuns(t *testing.T) {
 		t.Fatalf("next run opened at %v", size)
 	}
 }
+
+// TestURLShownWholeWhenThereIsRoom: the listener's URL is cut only when
+// the window is too narrow for it.
+func TestURLShownWholeWhenThereIsRoom(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	uithread.DoAndWait(func() { h.window.Resize(fyne.NewSize(1600, 1000)) })
+	got := onUI(func() float32 { return h.view.bar.url.Size().Width })
+	want := onUI(func() float32 { return urlTextWidth(h.view.bar.url) })
+	if got < want {
+		t.Fatalf("URL given %.0f px at 1600 px, needs %.0f", got, want)
+	}
+}
