@@ -44,19 +44,20 @@ func benchStore(b *testing.B) string {
 		}
 		body := make([]byte, 650)
 		for start := 0; start < benchRows; start += 10_000 {
+			var w recordWriter
 			err := st.db.Update(func(tx *bolt.Tx) error {
-				sums, details, bodies := tx.Bucket(bucketSummaries), tx.Bucket(bucketDetails), tx.Bucket(bucketBodies)
-				sums.FillPercent, details.FillPercent, bodies.FillPercent = 1, 1, 1
+				w.begin(tx)
 				for i := 0; i < 10_000; i++ {
-					id, _ := sums.NextSequence()
+					id, _ := w.sums.NextSequence()
 					rec := sampleRecord("/hooks/bench", body)
 					rec.ReceivedAt = time.Unix(1_700_000_000+int64(id), 0)
-					if err := putRecord(sums, details, bodies, id, rec); err != nil {
+					if err := w.put(id, rec); err != nil {
 						return err
 					}
 				}
 				return addCount(tx, 10_000)
 			})
+			w.end()
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -22,7 +22,7 @@ func (s *Store) Get(id uint64) (*Record, error) {
 		}
 		var d detail
 		if raw := tx.Bucket(bucketDetails).Get(key); raw != nil {
-			if d, err = decodeDetail(raw); err != nil {
+			if d, err = decodeRequestDetail(raw, &sum); err != nil {
 				return fmt.Errorf("decode request %d: %w", id, err)
 			}
 		}

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,10 +16,20 @@ const (
 	maxGroupBytes = 64 << 20
 )
 
+// pendingPool recycles the queue entries (and their channels) of Append:
+// the writer signals done with a send, and an entry goes back only once
+// Append has read it.
+var pendingPool = sync.Pool{New: func() any { return &pendingAppend{done: make(chan struct{}, 1)} }}
+
 // Append stores rec and returns its ID once the commit that holds it has
 // been synced to disk. Many concurrent Appends share one commit.
 func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
-	p := &pendingAppend{rec: rec, done: make(chan struct{})}
+	p := pendingPool.Get().(*pendingAppend)
+	p.rec = rec
+	defer func() {
+		*p = pendingAppend{done: p.done}
+		pendingPool.Put(p)
+	}()
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -41,6 +53,7 @@ func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
 	group := make([]*pendingAppend, 0, maxGroup)
+	var w recordWriter
 	last := 1 // size of the previous group
 	for first := range s.appends {
 		group = append(group[:0], first)
@@ -54,7 +67,7 @@ func (s *Store) writeLoop() {
 			group, _ = s.drain(group, size, lingerFor)
 		}
 		last = len(group)
-		s.commitGroup(group)
+		s.commitGroup(&w, group)
 	}
 }
 
@@ -95,23 +108,22 @@ func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*
 	return group, size
 }
 
-func (s *Store) commitGroup(group []*pendingAppend) {
+func (s *Store) commitGroup(w *recordWriter, group []*pendingAppend) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		sums, details, bodies := tx.Bucket(bucketSummaries), tx.Bucket(bucketDetails), tx.Bucket(bucketBodies)
-		// Keys only ever grow, so full pages waste nothing.
-		sums.FillPercent, details.FillPercent, bodies.FillPercent = 1, 1, 1
+		w.begin(tx)
 		for _, p := range group {
-			id, err := sums.NextSequence()
+			id, err := w.sums.NextSequence()
 			if err != nil {
 				return err
 			}
-			if err := putRecord(sums, details, bodies, id, p.rec); err != nil {
+			if err := w.put(id, p.rec); err != nil {
 				return err
 			}
 			p.id = id
 		}
 		return addCount(tx, len(group))
 	})
+	w.end()
 	if err != nil {
 		err = writeError(s.path, err)
 	}
@@ -121,25 +133,58 @@ func (s *Store) commitGroup(group []*pendingAppend) {
 		} else {
 			p.rec.ID = p.id
 		}
-		close(p.done)
+		p.done <- struct{}{}
 	}
 }
 
-func putRecord(sums, details, bodies *bolt.Bucket, id uint64, rec *Record) error {
-	key := idKey(id)
+// recordWriter puts requests into the three request buckets of one write
+// transaction. bbolt keeps each value by reference until the commit, so
+// the encoded summaries and details go into one buffer (arena) that the
+// single writer reuses from commit to commit: no allocation per request.
+type recordWriter struct {
+	sums, details, bodies *bolt.Bucket
+	arena                 []byte
+	key                   [8]byte // bbolt copies keys
+}
+
+// maxKeptArena bounds the buffer kept between commits (a request with
+// huge headers may grow it once).
+const maxKeptArena = 256 << 10
+
+func (w *recordWriter) begin(tx *bolt.Tx) {
+	w.sums, w.details, w.bodies = tx.Bucket(bucketSummaries), tx.Bucket(bucketDetails), tx.Bucket(bucketBodies)
+	// Keys only ever grow, so full pages waste nothing.
+	w.sums.FillPercent, w.details.FillPercent, w.bodies.FillPercent = 1, 1, 1
+	w.arena = w.arena[:0]
+}
+
+// end forgets the transaction; call it once the transaction is over.
+func (w *recordWriter) end() {
+	w.sums, w.details, w.bodies = nil, nil, nil
+	if cap(w.arena) > maxKeptArena {
+		w.arena = nil
+	}
+}
+
+// put stores rec under id: its summary, its detail and its body, each in
+// its own bucket, so a list reads summaries only.
+func (w *recordWriter) put(id uint64, rec *Record) error {
+	binary.BigEndian.PutUint64(w.key[:], id)
 	rec.ID = id
-	if err := sums.Put(key, encodeSummary(&rec.Summary)); err != nil {
+	start := len(w.arena)
+	w.arena = appendSummary(w.arena, &rec.Summary)
+	sum := w.arena[start:len(w.arena):len(w.arena)]
+	start = len(w.arena)
+	w.arena = appendRequestDetail(w.arena, rec)
+	det := w.arena[start:len(w.arena):len(w.arena)]
+	if err := w.sums.Put(w.key[:], sum); err != nil {
 		return err
 	}
-	d, err := encodeDetail(rec)
-	if err != nil {
-		return err
-	}
-	if err := details.Put(key, d); err != nil {
+	if err := w.details.Put(w.key[:], det); err != nil {
 		return err
 	}
 	if len(rec.Body) > 0 {
-		return bodies.Put(key, rec.Body)
+		return w.bodies.Put(w.key[:], rec.Body)
 	}
 	return nil
 }
