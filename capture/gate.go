@@ -137,10 +137,13 @@ func (g *gate) isCredential(v string) bool {
 	return false
 }
 
+// redacts reports whether redact may change a request's header.
+func (g *gate) redacts() bool { return g.token != nil || g.basic != nil }
+
 // redact hides the listener's own credentials in a header about to be
 // stored; the header stays, so the inspector still shows it was sent.
 func (g *gate) redact(h http.Header) {
-	if g.token == nil && g.basic == nil {
+	if !g.redacts() {
 		return
 	}
 	for i, v := range h["X-Hookscope-Token"] {

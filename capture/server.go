@@ -285,7 +285,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuseForRoom(w, err)
 		return
 	}
-	rec, err := readRecord(r, s.cfg.MaxBody, res)
+	rec, err := readRecord(r, s.cfg.MaxBody, res, s.gate.redacts())
 	if errors.Is(err, errNoRoom) || errors.Is(err, errShuttingDown) {
 		s.refuseForRoom(w, err)
 		return
@@ -476,9 +476,13 @@ func (s *Server) logStoreError(err error) {
 	}
 }
 
+// jsonType is shared by every answer: net/http copies the header map when
+// the status is written, so it is never changed.
+var jsonType = []string{"application/json"}
+
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = jsonType
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	io.WriteString(w, body+"\n")
