@@ -317,14 +317,3 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("an empty body: %v", err)
 	}
 }
-
-func TestSizeText(t *testing.T) {
-	for n, want := range map[int64]string{
-		512: "512 bytes", 1536: "1.5 KiB", 1 << 20: "1 MiB", 256 << 20: "256 MiB",
-		1 << 30: "1 GiB", 3 << 29: "1536 MiB", 10<<20 + 1<<19: "10.5 MiB",
-	} {
-		if got := sizeText(n); got != want {
-			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"dev.hookscope/storage"
+	"dev.hookscope/textutil"
 )
 
 // DefaultAddr is loopback only: exposing a listener is the user's choice.
@@ -154,7 +155,7 @@ func Start(store Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.MaxInflight < cfg.MaxBody {
-		return nil, fmt.Errorf("the in-flight budget (%s) is smaller than one stored body (%s), so a large body could never be received: raise --max-inflight or lower --max-body", sizeText(cfg.MaxInflight), sizeText(cfg.MaxBody))
+		return nil, fmt.Errorf("the in-flight budget (%s) is smaller than one stored body (%s), so a large body could never be received: raise --max-inflight or lower --max-body", textutil.ExactSize(cfg.MaxInflight), textutil.ExactSize(cfg.MaxBody))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -335,7 +336,7 @@ func (s *Server) refuseForRoom(w http.ResponseWriter, err error) {
 	case errors.Is(err, errShuttingDown):
 		msg = "not stored: Hookscope is shutting down; retry later"
 	case errors.Is(err, errNoRoom):
-		msg = fmt.Sprintf("not stored: Hookscope is already receiving %s of other request bodies, its limit; retry after %d s", sizeText(s.cfg.MaxInflight), inflightRetryAfter)
+		msg = fmt.Sprintf("not stored: Hookscope is already receiving %s of other request bodies, its limit; retry after %d s", textutil.ExactSize(s.cfg.MaxInflight), inflightRetryAfter)
 	default:
 		// The sender left while waiting: it will not read this.
 		msg = "not stored: the request ended while waiting for room to receive its body"
@@ -344,19 +345,6 @@ func (s *Server) refuseForRoom(w http.ResponseWriter, err error) {
 	// The unread body is not drained: the connection is closed after this.
 	w.Header().Set("Connection", "close")
 	writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote(msg)+`}`)
-}
-
-// sizeText writes a byte count the way people give it (256 MiB, 1.5 KiB).
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // Answer replaces the default acknowledgement (a relayed target's answer,

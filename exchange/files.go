@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"dev.hookscope/textutil"
 )
 
 // DefaultMaxFileRead caps the bytes one curl command reads from files
@@ -52,20 +54,7 @@ func (o ImportOptions) newBudget() *fileBudget {
 
 func (b *fileBudget) tooLarge(name string) error {
 	return fmt.Errorf("the file %q takes the curl command past the %s it may read from files (the body limit, --max-body); raise --max-body to import it",
-		name, sizeText(b.limit))
-}
-
-// sizeText writes n as the --max-body flag would take it.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+		name, textutil.ExactSize(b.limit))
 }
 
 // read reads r to its end, spending the budget; it reads at most one byte

@@ -237,11 +237,3 @@ func TestMaxBodyCutsLongBodies(t *testing.T) {
 		t.Errorf("uncapped: %v %+v", err, res.Records[0].Summary)
 	}
 }
-
-func TestSizeText(t *testing.T) {
-	for n, want := range map[int64]string{10: "10 bytes", 1024: "1KiB", 1536: "1536 bytes", 10 << 20: "10MiB", 3 << 30: "3GiB"} {
-		if got := sizeText(n); got != want {
-			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

@@ -7,6 +7,7 @@ package textutil
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +30,23 @@ func HumanSize(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// ExactSize renders a limit a person set (--max-body, --max-inflight)
+// exactly, in a form those flags take back: the largest binary unit in
+// which it has at most three decimals (256 MiB, 1.5 KiB), else bytes
+// (1537 bytes). HumanSize rounds, so two different limits could read the
+// same in one message.
+func ExactSize(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
+		if n >= u.size && (n%u.size)*1000%u.size == 0 {
+			return strconv.FormatFloat(float64(n)/float64(u.size), 'f', -1, 64) + " " + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // FullURL is the URL the sender addressed, rebuilt from what was captured
