@@ -2,12 +2,16 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -49,4 +53,38 @@ func BenchmarkCorePath(b *testing.B) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestServeForProfile is not a test: with HOOKSCOPE_PROFILE_DB set it
+// serves capture as `hookscope serve` does (background work started,
+// listener on 127.0.0.1:0, "listening on URL" on stdout) until SIGTERM or
+// SIGINT, so scripts/loadgen can drive it while the test binary's
+// -cpuprofile and -memprofile record the server alone:
+//
+//	go test -c -o /tmp/app.test ./app
+//	HOOKSCOPE_PROFILE_DB=/tmp/p.db /tmp/app.test -test.run TestServeForProfile -test.cpuprofile cpu.out -test.memprofile mem.out
+//
+// No pprof listener is ever exposed.
+func TestServeForProfile(t *testing.T) {
+	db := os.Getenv("HOOKSCOPE_PROFILE_DB")
+	if db == "" {
+		t.Skip("set HOOKSCOPE_PROFILE_DB to serve for profiling")
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(stop)
+	c, err := Open(Config{DBPath: db, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartBackground()
+	if err := c.StartListener(""); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	fmt.Println("listening on " + c.ListenerURL())
+	<-stop
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
