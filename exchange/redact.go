@@ -122,9 +122,27 @@ func SecretQueryParam(name string) bool {
 	return secretQueryNames[n] || credentialName(n)
 }
 
-// redactRecord returns rec, or a shallow copy with secret header values
-// and query values replaced when rec has any. The stored record is never
-// modified: the caller may still show or replay it.
+// RedactRecord is rec as an export shows it: rec itself, or a shallow
+// copy with the values of secret headers and query parameters replaced by
+// Redacted when it has any. The stored record is never modified: the
+// caller may still show or replay it. The local API shows a read token
+// requests this way, so its show hides what its export hides.
+func RedactRecord(rec *storage.Record) *storage.Record { return redactRecord(rec) }
+
+// RedactHeader is h with the non-empty values of its secret headers
+// replaced by Redacted: h itself when there are none, else a copy.
+func RedactHeader(h http.Header) http.Header {
+	out, _ := redactHeader(h)
+	return out
+}
+
+// RedactQuery is a raw query with the values of its secret parameters
+// replaced by Redacted, every other byte as sent.
+func RedactQuery(raw string) string {
+	out, _ := redactQuery(raw)
+	return out
+}
+
 func redactRecord(rec *storage.Record) *storage.Record {
 	header, hchanged := redactHeader(rec.Header)
 	query, qchanged := redactQuery(rec.RawQuery)

@@ -282,3 +282,28 @@ func TestRedactQueryKeepsEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactRecordExported: the local API's read view and an export hide
+// the same values through this one function, and the stored record is
+// never touched.
+func TestRedactRecordExported(t *testing.T) {
+	rec := &storage.Record{Header: http.Header{"Authorization": {"Bearer s"}, "Accept": {"*/*"}}, RawQuery: "a=1&token=t"}
+	got := RedactRecord(rec)
+	if got == rec || got.Header.Get("Authorization") != Redacted || got.Header.Get("Accept") != "*/*" ||
+		got.RawQuery != "a=1&token=%5Bredacted+by+hookscope%5D" {
+		t.Errorf("RedactRecord = %+v", got)
+	}
+	if rec.Header.Get("Authorization") != "Bearer s" || rec.RawQuery != "a=1&token=t" {
+		t.Errorf("the stored record changed: %+v", rec)
+	}
+	plain := &storage.Record{Header: http.Header{"Accept": {"*/*"}}, RawQuery: "a=1"}
+	if RedactRecord(plain) != plain {
+		t.Error("a record with nothing secret was copied")
+	}
+	if h := RedactHeader(http.Header{"X-Token": {"", "v"}}); !slices.Equal(h["X-Token"], []string{"", Redacted}) {
+		t.Errorf("RedactHeader = %v", h)
+	}
+	if q := RedactQuery("x=1;api_key=k"); q != "x=1;api_key=%5Bredacted+by+hookscope%5D" {
+		t.Errorf("RedactQuery = %q", q)
+	}
+}

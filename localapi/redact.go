@@ -3,7 +3,6 @@ package localapi
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"dev.hookscope/app"
 	"dev.hookscope/exchange"
@@ -26,10 +25,7 @@ func shownRecord(r *http.Request, rec *storage.Record) *storage.Record {
 	if seesSecrets(r) {
 		return rec
 	}
-	out := *rec
-	out.Header = redactHeader(rec.Header)
-	out.RawQuery = redactQuery(rec.RawQuery)
-	return &out
+	return exchange.RedactRecord(rec)
 }
 
 // shownReplays is a replay history as the caller of r may see it.
@@ -39,67 +35,13 @@ func shownReplays(r *http.Request, list []storage.ReplayRecord) []storage.Replay
 	}
 	out := make([]storage.ReplayRecord, len(list))
 	for i, e := range list {
-		e.RequestHeader = redactHeader(e.RequestHeader)
-		e.ResponseHeader = redactHeader(e.ResponseHeader)
+		e.RequestHeader = exchange.RedactHeader(e.RequestHeader)
+		e.ResponseHeader = exchange.RedactHeader(e.ResponseHeader)
 		if u, err := url.Parse(e.Target); err == nil && u.RawQuery != "" {
-			u.RawQuery = redactQuery(u.RawQuery)
+			u.RawQuery = exchange.RedactQuery(u.RawQuery)
 			e.Target = u.String()
 		}
 		out[i] = e
 	}
 	return out
-}
-
-// redactHeader is a copy of h with every non-empty value of every secret
-// header replaced (an empty one hides nothing).
-func redactHeader(h http.Header) http.Header {
-	if h == nil {
-		return nil
-	}
-	out := h.Clone()
-	for name, values := range out {
-		if !exchange.SecretHeader(name) {
-			continue
-		}
-		for i, v := range values {
-			if v != "" {
-				values[i] = exchange.Redacted
-			}
-		}
-	}
-	return out
-}
-
-// redactQuery replaces the values of secret parameters in a raw query,
-// every other byte kept as sent; pairs end at "&" or ";".
-func redactQuery(raw string) string {
-	if raw == "" {
-		return raw
-	}
-	var b strings.Builder
-	for rest := raw; ; {
-		end := strings.IndexAny(rest, "&;")
-		pair := rest
-		if end >= 0 {
-			pair = rest[:end]
-		}
-		name, value, ok := strings.Cut(pair, "=")
-		if ok && value != "" && exchange.SecretQueryParam(unescapeQuery(name)) {
-			pair = name + "=" + url.QueryEscape(exchange.Redacted)
-		}
-		b.WriteString(pair)
-		if end < 0 {
-			return b.String()
-		}
-		b.WriteByte(rest[end])
-		rest = rest[end+1:]
-	}
-}
-
-// unescapeQuery is s decoded, or s when it does not decode.
-func unescapeQuery(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
-		return u
-	}
-	return s
 }
