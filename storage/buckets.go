@@ -4,14 +4,18 @@ package storage
 // data is keyed by its ID (8 bytes, big-endian) in each request bucket;
 // what happened to it afterwards is in the linked buckets, deleted with it.
 var (
-	bucketMeta     = []byte("meta")     // schema_version, request_count
+	bucketMeta     = []byte("meta")     // schema_version, request_count, replay_split_from
 	bucketSettings = []byte("settings") // name → value (see the Setting* names)
 
 	bucketSummaries = []byte("summaries") // id → summary (what the list shows)
 	bucketDetails   = []byte("details")   // id → query, proto, host, headers
 	bucketBodies    = []byte("bodies")    // id → body bytes as received
 
-	bucketReplays         = []byte("replays")           // replay id → ReplayRecord
+	// A replay is two values under its ID (schema 2): its metadata, what
+	// the monitor and lists read, and its headers and bodies, read only
+	// when one replay is shown (see replays.go).
+	bucketReplays         = []byte("replays")           // replay id → ReplayRecord as JSON, without headers or bodies
+	bucketReplayBodies    = []byte("replay_bodies")     // replay id → headers and bodies (encodeReplayBodies)
 	bucketReplaysBySource = []byte("replays_by_source") // sourceID ‖ replayID → empty
 	bucketDrafts          = []byte("drafts")            // id → Draft
 	bucketForwards        = []byte("forwards")          // id → ForwardResult
@@ -24,13 +28,16 @@ var (
 	keySchema       = []byte("schema_version")
 	keyCount        = []byte("request_count")
 	keyEnvironments = []byte("environments")
+	// keySplitFrom is present while a schema-1 file's replays are being
+	// split: the key of the next replay to split (migrate.go).
+	keySplitFrom = []byte("replay_split_from")
 )
 
 // requestBuckets hold a request itself; linkedBuckets what followed from
 // it (the replay index's keys start with the request's ID).
 var (
 	requestBuckets = [][]byte{bucketSummaries, bucketDetails, bucketBodies}
-	linkedBuckets  = [][]byte{bucketReplays, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers}
+	linkedBuckets  = [][]byte{bucketReplays, bucketReplayBodies, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers}
 )
 
 // allBuckets are the top-level buckets a Hookscope file may hold.
@@ -51,4 +58,7 @@ const (
 	// The listener's TLS certificate and key (capture/tls.go).
 	SettingTLSCert = "tls_cert_pem"
 	SettingTLSKey  = "tls_key_pem"
+	// The TCP local API's TLS certificate and key (--api-tls).
+	SettingAPITLSCert = "api_tls_cert_pem"
+	SettingAPITLSKey  = "api_tls_key_pem"
 )

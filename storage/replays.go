@@ -6,16 +6,15 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
-
-// Buckets for what happens to a request after capture: replays sent from
-// it, the edit draft being prepared, and the result of forwarding it.
-var ()
 
 // A replay's bodies are kept for comparison, within limits: a request body
 // over ReplayRequestBodyLimit keeps only its size and SHA-256 (it usually
@@ -96,17 +95,12 @@ type ForwardResult struct {
 func (s *Store) AppendReplay(r ReplayRecord) (uint64, error) {
 	r = limitReplay(r)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketReplays)
-		id, err := b.NextSequence()
+		id, err := tx.Bucket(bucketReplays).NextSequence()
 		if err != nil {
 			return err
 		}
 		r.ID = id
-		raw, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(idKey(id), raw); err != nil {
+		if err := putReplay(tx, r); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketReplaysBySource).Put(sourceKey(r.SourceID, id), nil)
@@ -115,6 +109,152 @@ func (s *Store) AppendReplay(r ReplayRecord) (uint64, error) {
 		return 0, fmt.Errorf("save the replay of request %d: %w", r.SourceID, err)
 	}
 	return r.ID, nil
+}
+
+// putReplay writes r's two parts under its ID: the metadata as JSON (the
+// record with its headers and bodies left empty, which omitempty leaves
+// out) and the headers and bodies in their own bucket. The body's size
+// and SHA-256 stay in the metadata: they are what is left of a body over
+// the limit, and they describe a body without reading it.
+func putReplay(tx *bolt.Tx, r ReplayRecord) error {
+	heavy := encodeReplayBodies(&r)
+	r.RequestHeader, r.RequestBody, r.ResponseHeader, r.ResponseBody = nil, nil, nil, nil
+	meta, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	key := idKey(r.ID)
+	if err := tx.Bucket(bucketReplays).Put(key, meta); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketReplayBodies).Put(key, heavy)
+}
+
+// decodeReplayMeta decodes a replay's metadata. Headers and bodies are
+// cleared in case the value holds them (a schema-1 value the migration
+// could not read, so left as it was).
+func decodeReplayMeta(raw []byte) (ReplayRecord, error) {
+	var r ReplayRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return ReplayRecord{}, fmt.Errorf("its record is damaged (%w)", err)
+	}
+	r.RequestHeader, r.RequestBody, r.ResponseHeader, r.ResponseBody = nil, nil, nil, nil
+	return r, nil
+}
+
+// readReplay reads the whole replay at key; ok is false when it is absent.
+// A replay without headers and bodies in their bucket reads as one that
+// had none: its sizes are still in the metadata.
+func readReplay(tx *bolt.Tx, key []byte) (r ReplayRecord, ok bool, err error) {
+	raw := tx.Bucket(bucketReplays).Get(key)
+	if raw == nil {
+		return ReplayRecord{}, false, nil
+	}
+	if r, err = decodeReplayMeta(raw); err != nil {
+		return ReplayRecord{}, true, err
+	}
+	if heavy := tx.Bucket(bucketReplayBodies).Get(key); heavy != nil {
+		if err := decodeReplayBodies(heavy, &r); err != nil {
+			return ReplayRecord{}, true, fmt.Errorf("its headers and bodies are damaged (%w)", err)
+		}
+	}
+	return r, true, nil
+}
+
+// replayBodiesCodecVersion starts a replay's headers-and-bodies value. It
+// is binary, not JSON: JSON would turn header bytes that are not UTF-8
+// into U+FFFD and grow each body by a third in base64.
+const replayBodiesCodecVersion = 1
+
+func encodeReplayBodies(r *ReplayRecord) []byte {
+	buf := make([]byte, 0, 64+len(r.RequestBody)+len(r.ResponseBody))
+	buf = append(buf, replayBodiesCodecVersion)
+	buf = appendHeader(buf, r.RequestHeader)
+	buf = appendBytes(buf, r.RequestBody)
+	buf = appendHeader(buf, r.ResponseHeader)
+	return appendBytes(buf, r.ResponseBody)
+}
+
+// decodeReplayBodies fills in r's headers and bodies from raw, copying
+// them (raw is only valid inside its transaction). Empty ones are nil, as
+// the JSON of schema 1 gave them.
+func decodeReplayBodies(raw []byte, r *ReplayRecord) error {
+	rd := summaryReader{buf: raw}
+	if v := rd.byte(); rd.err == nil && v != replayBodiesCodecVersion {
+		return fmt.Errorf("an unknown format %d", v)
+	}
+	r.RequestHeader = readHeader(&rd)
+	r.RequestBody = readBytes(&rd)
+	r.ResponseHeader = readHeader(&rd)
+	r.ResponseBody = readBytes(&rd)
+	if rd.err != nil {
+		return errors.New("cut short")
+	}
+	return nil
+}
+
+func appendBytes(buf, b []byte) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(b)))
+	return append(buf, b...)
+}
+
+// appendHeader writes h's names in sorted order, each with its values in
+// their order.
+func appendHeader(buf []byte, h http.Header) []byte {
+	names := slices.Sorted(maps.Keys(h))
+	buf = binary.AppendUvarint(buf, uint64(len(names)))
+	for _, name := range names {
+		buf = appendString(buf, name)
+		buf = binary.AppendUvarint(buf, uint64(len(h[name])))
+		for _, v := range h[name] {
+			buf = appendString(buf, v)
+		}
+	}
+	return buf
+}
+
+// readBytes reads what appendBytes wrote, as a copy; empty is nil.
+func readBytes(rd *summaryReader) []byte {
+	n := rd.uvarint()
+	if rd.err == nil && n > uint64(len(rd.buf)) {
+		rd.err = errShortSummary
+	}
+	if rd.err != nil || n == 0 {
+		return nil
+	}
+	b := bytes.Clone(rd.buf[:n])
+	rd.buf = rd.buf[n:]
+	return b
+}
+
+// readHeader reads what appendHeader wrote; empty is nil. Counts are
+// bounded by the bytes left, so a damaged count cannot ask for a huge
+// allocation.
+func readHeader(rd *summaryReader) http.Header {
+	n := rd.uvarint()
+	if rd.err == nil && n > uint64(len(rd.buf)) {
+		rd.err = errShortSummary
+	}
+	if rd.err != nil || n == 0 {
+		return nil
+	}
+	h := make(http.Header, n)
+	for range n {
+		name := rd.string()
+		count := rd.uvarint()
+		if rd.err == nil && count > uint64(len(rd.buf)) {
+			rd.err = errShortSummary
+		}
+		if rd.err != nil {
+			return nil
+		}
+		values := make([]string, 0, count)
+		for range count {
+			values = append(values, rd.string())
+		}
+		h[name] = values
+	}
+	return h
 }
 
 func limitReplay(r ReplayRecord) ReplayRecord {
@@ -146,26 +286,23 @@ func sourceKey(sourceID, replayID uint64) []byte {
 	return k
 }
 
-// Replays lists the replays of one captured request, oldest first.
+// Replays lists the replays of one captured request, oldest first, whole.
 func (s *Store) Replays(sourceID uint64) ([]ReplayRecord, error) {
 	var out []ReplayRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		replays := tx.Bucket(bucketReplays)
 		prefix := idKey(sourceID)
 		c := tx.Bucket(bucketReplaysBySource).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if len(k) != 16 {
 				return fmt.Errorf("%w (an index key of %d bytes, expected 16)", errBadKey, len(k))
 			}
-			raw := replays.Get(k[8:])
-			if raw == nil {
-				continue // an index entry outliving its replay shows nothing
-			}
-			var r ReplayRecord
-			if err := json.Unmarshal(raw, &r); err != nil {
+			r, ok, err := readReplay(tx, k[8:])
+			if err != nil {
 				return fmt.Errorf("replay %d: %w", keyID(k[8:]), err)
 			}
-			out = append(out, r)
+			if ok { // an index entry outliving its replay shows nothing
+				out = append(out, r)
+			}
 		}
 		return nil
 	})
@@ -175,10 +312,14 @@ func (s *Store) Replays(sourceID uint64) ([]ReplayRecord, error) {
 	return out, nil
 }
 
-// Replay returns one replay by its own ID.
+// Replay returns one replay by its own ID, whole.
 func (s *Store) Replay(id uint64) (ReplayRecord, error) {
 	var r ReplayRecord
-	ok, err := s.lookupJSON(bucketReplays, id, &r)
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		r, ok, err = readReplay(tx, idKey(id))
+		return err
+	})
 	if err != nil {
 		return ReplayRecord{}, fmt.Errorf("replay %d: %w", id, err)
 	}
@@ -252,9 +393,12 @@ func deleteReplayData(tx *bolt.Tx, id uint64) error {
 	for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
 		keys = append(keys, bytes.Clone(k))
 	}
-	replays := tx.Bucket(bucketReplays)
+	replays, bodies := tx.Bucket(bucketReplays), tx.Bucket(bucketReplayBodies)
 	for _, k := range keys {
 		if err := replays.Delete(k[8:]); err != nil {
+			return err
+		}
+		if err := bodies.Delete(k[8:]); err != nil {
 			return err
 		}
 		if err := index.Delete(k); err != nil {

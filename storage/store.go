@@ -21,7 +21,8 @@ import (
 
 // SchemaVersion is the layout this build writes. Open migrates older files
 // forward and refuses newer ones.
-const SchemaVersion = 1
+// Schema 2 keeps a replay's headers and bodies apart from its metadata.
+const SchemaVersion = 2
 
 var ()
 
@@ -260,7 +261,17 @@ func damagedError(path string, cause error) error {
 	return fmt.Errorf("the database %s is damaged or is not a Hookscope database (%v): move it aside and Hookscope will start a new one, or use --db", path, cause)
 }
 
+// initSchema brings the file to SchemaVersion, refusing a newer one.
 func initSchema(db *bolt.DB) error {
+	if err := prepareSchema(db); err != nil {
+		return err
+	}
+	return splitReplays(db, splitBatchBytes, -1)
+}
+
+// prepareSchema creates the buckets and writes the version, in one
+// transaction, marking the migrations that follow it.
+func prepareSchema(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
@@ -278,8 +289,16 @@ func initSchema(db *bolt.DB) error {
 				return err
 			}
 		}
-		// Schema 1 is the first layout: nothing to migrate yet. Later
-		// versions add steps here, each moving version forward by one.
+		// A new file (version 0) starts at the current layout. Schema 1 → 2
+		// splits the replays (migrate.go): marked here together with the
+		// new version, so an older Hookscope refuses the file from now on,
+		// and done after this transaction in batches, each recording where
+		// the next starts: a kill between them resumes at the next Open.
+		if version == 1 {
+			if err := meta.Put(keySplitFrom, idKey(0)); err != nil {
+				return err
+			}
+		}
 		if err := ensureCount(tx); err != nil {
 			return err
 		}
