@@ -163,22 +163,29 @@ func formPart(s string) string {
 	if dec, err := url.QueryUnescape(s); err == nil {
 		s = dec
 	}
-	return escapeControls(strings.ToValidUTF8(s, "\uFFFD"))
+	return QuoteControls(strings.ToValidUTF8(s, "\uFFFD"), "")
 }
 
-// escapeControls makes newlines and other control characters visible, so a
-// decoded value cannot break the one-pair-per-line layout.
-func escapeControls(s string) string {
+// QuoteControls makes newlines and other control characters visible as Go
+// escapes (\n, \r, \t, \x01, \x7f), so a value always stays on one
+// display line and no character the font cannot draw reaches the screen.
+// tab, when not "", stands for each tab instead of \t: a viewer keeping a
+// line's indentation passes spaces. Text without control characters is
+// returned as it is.
+func QuoteControls(s, tab string) string {
 	if !strings.ContainsFunc(s, isControl) {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for _, r := range s {
 		switch {
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
+		case r == '\t' && tab != "":
+			b.WriteString(tab)
 		case r == '\t':
 			b.WriteString(`\t`)
 		case isControl(r):

@@ -231,3 +231,16 @@ func checkLines(t *testing.T, l *Lines, wrap int) {
 		}
 	}
 }
+
+func TestQuoteControls(t *testing.T) {
+	for _, c := range []struct{ in, tab, want string }{
+		{"plain é", "", "plain é"},
+		{"a\nb\r\tc\x00\x1f\x7f", "", `a\nb\r\tc\x00\x1f\x7f`},
+		{"\tindent\t", "    ", "    indent    "},
+		{"", "", ""},
+	} {
+		if got := QuoteControls(c.in, c.tab); got != c.want {
+			t.Errorf("QuoteControls(%q, %q) = %q, want %q", c.in, c.tab, got, c.want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func writePart(out *bytes.Buffer, n int, p *multipart.Part) error {
 	}
 	out.WriteString(" (")
 	if ct := p.Header.Get("Content-Type"); ct != "" {
-		out.WriteString(escapeControls(ct) + ", ")
+		out.WriteString(QuoteControls(ct, "") + ", ")
 	}
 	out.WriteString(textutil.HumanSize(size) + ") ──\n")
 
@@ -126,7 +126,7 @@ func writePart(out *bytes.Buffer, n int, p *multipart.Part) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range p.Header[k] {
-			out.WriteString(escapeControls(k+": "+v) + "\n")
+			out.WriteString(QuoteControls(k+": "+v, "") + "\n")
 		}
 	}
 	out.WriteByte('\n')
@@ -164,7 +164,7 @@ func disposition(v string) string {
 	}
 	_, params, err := mime.ParseMediaType(v)
 	if err != nil {
-		return escapeControls(v)
+		return QuoteControls(v, "")
 	}
 	var parts []string
 	for _, k := range []string{"name", "filename"} {
@@ -172,5 +172,5 @@ func disposition(v string) string {
 			parts = append(parts, fmt.Sprintf("%s=%q", k, val))
 		}
 	}
-	return escapeControls(strings.Join(parts, "; "))
+	return QuoteControls(strings.Join(parts, "; "), "")
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.hookscope/bodyfmt"
 	"dev.hookscope/diff"
 	"dev.hookscope/ui/bodyview"
 )
@@ -24,6 +25,9 @@ const (
 	context     = 3
 	defaultCols = 120
 	minCols     = 20
+	// tabSpaces stands for a tab: a raw tab would not advance by a
+	// monospace cell.
+	tabSpaces = "    "
 )
 
 var monospace = fyne.TextStyle{Monospace: true}
@@ -73,7 +77,7 @@ func (l *lineList) set(lines []diff.Line) {
 	l.text = make([]string, len(lines))
 	maxNo := 0
 	for i, ln := range lines {
-		l.text[i] = displayText(ln.Text)
+		l.text[i] = bodyfmt.QuoteControls(ln.Text, tabSpaces)
 		maxNo = max(maxNo, ln.A, ln.B)
 	}
 	l.gutter = len(strconv.Itoa(maxNo))
@@ -198,28 +202,6 @@ func plural(n int, what string) string {
 	}
 	return what + "s"
 }
-
-// displayText makes control characters visible: the font has no glyphs
-// for them, and a raw tab would not advance by a monospace cell.
-func displayText(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t':
-			b.WriteString("    ")
-		case isControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // metrics is the monospace cell size, measured once per list.
 type metrics struct{ size, charW, lineH float32 }

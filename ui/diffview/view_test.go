@@ -389,3 +389,16 @@ func TestRawQueryDifference(t *testing.T) {
 		}
 	})
 }
+
+// TestControlCharactersQuoted: a text diff shows control characters as
+// bodyfmt.QuoteControls does (escapes), tabs as spaces.
+func TestControlCharactersQuoted(t *testing.T) {
+	test.NewTempApp(t)
+	h := http.Header{"Content-Type": {"text/plain"}}
+	v := New(record(1, "POST", "/t", "", h, "same\n\tx\x01y\x7f\n"), record(2, "POST", "/t", "", h, "same\n\tx\x02y\n"))
+	show(t, v)
+	want := []string{"1 1   same", "2   - " + "    x\\x01y\\x7f", "  2 + " + "    x\\x02y"}
+	if got := onUI(func() []string { return lineRows(v.lines) }); !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+}
