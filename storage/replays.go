@@ -199,7 +199,7 @@ func appendBytes(buf, b []byte) []byte {
 }
 
 // appendHeader writes h's names in sorted order, each with its values in
-// their order.
+// their order: a request's details and a replay's bodies both use it.
 func appendHeader(buf []byte, h http.Header) []byte {
 	names := slices.Sorted(maps.Keys(h))
 	buf = binary.AppendUvarint(buf, uint64(len(names)))

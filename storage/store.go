@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -366,17 +365,7 @@ func encodeDetail(r *Record) ([]byte, error) {
 	for _, s := range []string{r.RawQuery, r.Proto, r.Host, r.RemoteAddr} {
 		buf = appendString(buf, s)
 	}
-	names := slices.Sorted(maps.Keys(r.Header))
-	buf = binary.AppendUvarint(buf, uint64(len(names)))
-	for _, name := range names {
-		buf = appendString(buf, name)
-		values := r.Header[name]
-		buf = binary.AppendUvarint(buf, uint64(len(values)))
-		for _, v := range values {
-			buf = appendString(buf, v)
-		}
-	}
-	return buf, nil
+	return appendHeader(buf, r.Header), nil
 }
 
 func decodeDetail(raw []byte) (detail, error) {
@@ -390,27 +379,7 @@ func decodeDetail(raw []byte) (detail, error) {
 		return d, errors.New("request details have an unknown format")
 	}
 	d.RawQuery, d.Proto, d.Host, d.RemoteAddr = r.string(), r.string(), r.string(), r.string()
-	// Counts are bounded by the bytes left, so a damaged count cannot ask
-	// for a huge allocation.
-	n := r.uvarint()
-	if n > uint64(len(r.buf)) {
-		return d, errors.New("request details are cut short")
-	}
-	if n > 0 {
-		d.Header = make(map[string][]string, n)
-	}
-	for range n {
-		name := r.string()
-		count := r.uvarint()
-		if r.err != nil || count > uint64(len(r.buf)) {
-			return d, errors.New("request details are cut short")
-		}
-		values := make([]string, 0, count)
-		for range count {
-			values = append(values, r.string())
-		}
-		d.Header[name] = values
-	}
+	d.Header = readHeader(&r)
 	if r.err != nil {
 		return d, errors.New("request details are cut short")
 	}
