@@ -37,13 +37,19 @@ type Settings interface {
 // the certificate, and a pair that does not load (a crash between the two
 // writes, a damaged value) is replaced, so a start never fails on it.
 func LoadOrCreateCert(st Settings) (tls.Certificate, error) {
-	certPEM, err := st.Setting(SettingTLSCert)
+	return LoadOrCreateCertNamed(st, SettingTLSCert, SettingTLSKey, "the listener's")
+}
+
+// LoadOrCreateCertNamed is LoadOrCreateCert for a certificate kept under
+// other setting names (the local API's); whose names it in errors.
+func LoadOrCreateCertNamed(st Settings, certName, keyName, whose string) (tls.Certificate, error) {
+	certPEM, err := st.Setting(certName)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("read the listener's TLS certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("read %s TLS certificate: %w", whose, err)
 	}
-	keyPEM, err := st.Setting(SettingTLSKey)
+	keyPEM, err := st.Setting(keyName)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("read the listener's TLS key: %w", err)
+		return tls.Certificate{}, fmt.Errorf("read %s TLS key: %w", whose, err)
 	}
 	if certPEM != nil && keyPEM != nil {
 		if cert, err := tls.X509KeyPair(certPEM, keyPEM); err == nil {
@@ -52,13 +58,13 @@ func LoadOrCreateCert(st Settings) (tls.Certificate, error) {
 	}
 	certPEM, keyPEM, err = newSelfSigned(time.Now())
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("create the listener's TLS certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("create %s TLS certificate: %w", whose, err)
 	}
-	if err := st.PutSetting(SettingTLSKey, keyPEM); err != nil {
-		return tls.Certificate{}, fmt.Errorf("save the listener's TLS key: %w", err)
+	if err := st.PutSetting(keyName, keyPEM); err != nil {
+		return tls.Certificate{}, fmt.Errorf("save %s TLS key: %w", whose, err)
 	}
-	if err := st.PutSetting(SettingTLSCert, certPEM); err != nil {
-		return tls.Certificate{}, fmt.Errorf("save the listener's TLS certificate: %w", err)
+	if err := st.PutSetting(certName, certPEM); err != nil {
+		return tls.Certificate{}, fmt.Errorf("save %s TLS certificate: %w", whose, err)
 	}
 	return tls.X509KeyPair(certPEM, keyPEM)
 }

@@ -5,6 +5,7 @@ package localapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"dev.hookscope/app"
+	"dev.hookscope/capture"
+	"dev.hookscope/storage"
 )
 
 // SocketPath is where the API for the database at dbPath listens: beside
@@ -44,6 +47,10 @@ func realDBPath(dbPath string) string {
 type Options struct {
 	// TCPAddr, when set, also serves the API on TCP (token required).
 	TCPAddr string
+	// TLS serves TCPAddr over HTTPS with a self-signed certificate made
+	// once and kept in the store, so its fingerprint, which clients pin,
+	// stays the same across restarts.
+	TLS bool
 }
 
 // Server is a running local API.
@@ -54,6 +61,7 @@ type Server struct {
 	unix     *http.Server
 	tcp      *http.Server
 	tcpAddr  string
+	tlsFP    string // the TCP API's certificate fingerprint, "" without TLS
 	wg       sync.WaitGroup
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -70,7 +78,7 @@ func Start(core *app.Core, opt Options) (*Server, error) {
 	s.unix = &http.Server{Handler: s.routes(false), ReadHeaderTimeout: 10 * time.Second}
 	s.serve(s.unix, ln)
 	if opt.TCPAddr != "" {
-		if err := s.startTCP(opt.TCPAddr); err != nil {
+		if err := s.startTCP(opt.TCPAddr, opt.TLS); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -135,17 +143,29 @@ func removeStale(path string) error {
 	return nil
 }
 
-func (s *Server) startTCP(addr string) error {
+func (s *Server) startTCP(addr string, useTLS bool) error {
 	token, err := loadOrCreateToken(TokenPath(s.core.DBPath()))
 	if err != nil {
 		return err
 	}
 	s.token = token
+	var cfg *tls.Config
+	if useTLS {
+		cert, err := capture.LoadOrCreateCertNamed(s.core.Store(), storage.SettingAPITLSCert, storage.SettingAPITLSKey, "the local API's")
+		if err != nil {
+			return err
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.tlsFP = capture.Fingerprint(cert)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("serve the local API on %s: %w", addr, err)
 	}
 	s.tcpAddr = ln.Addr().String()
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
 	s.tcp = &http.Server{Handler: s.requireToken(s.routes(true)), ReadHeaderTimeout: 10 * time.Second}
 	s.serve(s.tcp, ln)
 	return nil
@@ -153,6 +173,21 @@ func (s *Server) startTCP(addr string) error {
 
 // TCPAddr is the bound TCP address, "" when TCP is off.
 func (s *Server) TCPAddr() string { return s.tcpAddr }
+
+// TCPURL is the TCP API's base URL (https:// with TLS), "" when TCP is off.
+func (s *Server) TCPURL() string {
+	switch {
+	case s.tcpAddr == "":
+		return ""
+	case s.tlsFP != "":
+		return "https://" + s.tcpAddr
+	}
+	return "http://" + s.tcpAddr
+}
+
+// TLSFingerprint is the SHA-256 fingerprint of the TCP API's certificate
+// (colon-separated hex, as Fingerprint gives it), "" without TLS.
+func (s *Server) TLSFingerprint() string { return s.tlsFP }
 
 // SocketPath is the Unix socket served.
 func (s *Server) SocketPath() string { return s.sockPath }
