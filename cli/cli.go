@@ -34,7 +34,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [LISTENER FLAGS] [--db PATH] [--api ADDR]   headless capture", runServe},
+		{"serve", "serve [LISTENER FLAGS] [--db PATH] [--api ADDR [--api-tls]]   headless capture", runServe},
 		{"list", "list [--db PATH] [--json]                          one line per request, oldest first", runList},
 		{"show", "show ID [--db PATH] [--json]                       one request", runShow},
 		{"replay", "replay ID --to URL [--header \"K: V\"]... [--body-file F] [--method M] [--resign [--scheme S] [--secret X]]\n" +
@@ -49,6 +49,7 @@ func commands() []command {
 		{"forward", forwardSynopsis, runForward},
 		{"secrets", secretsSynopsis, runSecrets},
 		{"tokens", tokensSynopsis, runTokens},
+		{"remote", remoteSynopsis, runRemote},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
@@ -223,6 +224,7 @@ func Usage() string {
 	b.WriteString("\n" + listenerFlagsNote)
 	b.WriteString("\n" + schemesNote())
 	b.WriteString("\n" + dbNote)
+	b.WriteString(remoteNote)
 	b.WriteString("\nhookscope CMD --help shows one command.\n")
 	return b.String()
 }
@@ -235,7 +237,7 @@ func commandUsage(c command) string {
 	switch c.name {
 	case "serve":
 		b.WriteString("\n" + listenerFlagsNote)
-		b.WriteString("--api ADDR also serves the local API on TCP; its bearer token is in the file <db>.token.\n")
+		b.WriteString(apiNote)
 	case "verify":
 		b.WriteString("\n" + schemesNote())
 		b.WriteString("PayPal: --webhook-id ID. Without --secret, the secret saved for the request's path is used, with its own scheme only.\n")
@@ -243,14 +245,27 @@ func commandUsage(c command) string {
 		b.WriteString("\n" + schemesNote())
 	}
 	b.WriteString("\n" + dbNote)
+	if !localOnly[c.name] {
+		b.WriteString(remoteNote)
+	}
 	return b.String()
 }
+
+// localOnly are the commands that need the file itself (or, for remote,
+// no store at all): they take no --remote.
+var localOnly = map[string]bool{"serve": true, "compact": true, "remote": true}
 
 const (
 	listenerFlagsNote = "Listener flags (window and serve): --listen ADDR (default 127.0.0.1:8080), --max-body SIZE (default 10MiB),\n" +
 		"  --max-inflight SIZE (bodies received at once, default 256MiB), --tls, --allow CIDR[,CIDR...], --token T,\n" +
 		"  --basic-auth USER:PASS, --rate N (requests per second).\n"
-	dbNote = "The database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n"
+	dbNote  = "The database defaults to $HOOKSCOPE_DB, else hookscope.db in your config folder.\n"
+	apiNote = "--api ADDR also serves the local API on TCP. Callers send Authorization: Bearer TOKEN: the admin token\n" +
+		"  in the file <db>.token, or one made by hookscope tokens add NAME --role read|replay|admin.\n" +
+		"--api-tls serves it over HTTPS with a self-signed certificate kept in the database; its SHA-256\n" +
+		"  fingerprint is printed at start, and hookscope --remote pins it on first use. Without it, plain HTTP.\n"
+	remoteNote = "Instead of --db: --remote https://HOST:PORT --token-file FILE uses a hookscope serve --api ADDR --api-tls\n" +
+		"  elsewhere ($HOOKSCOPE_REMOTE, $HOOKSCOPE_TOKEN_FILE); its certificate is pinned on first use (hookscope remote).\n"
 )
 
 func schemesNote() string {

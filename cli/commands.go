@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -98,8 +99,12 @@ func runServe(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := listenFlags(fs)
 	api := apiFlag(fs)
+	apiTLS := fs.Bool("api-tls", false, "serve --api over HTTPS with a self-signed certificate kept in the database (its SHA-256 fingerprint is printed at start; --remote clients pin it)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
+	}
+	if *apiTLS && *api == "" {
+		return ExitError, usagef("--api-tls secures the TCP API, so it needs --api ADDR")
 	}
 	c := cfg()
 	c.Notices = env.Stderr
@@ -108,7 +113,7 @@ func runServe(env Env, args []string) (int, error) {
 		return ExitError, err
 	}
 	core.StartBackground()
-	apiServer, err := StartAPI(core, *api, env.Stderr)
+	apiServer, err := StartAPI(core, localapi.Options{TCPAddr: *api, TLS: *apiTLS}, env.Stderr)
 	if err != nil {
 		core.Close()
 		return ExitError, err
@@ -163,12 +168,12 @@ func stopServing(env Env, core *app.Core, apiServer *localapi.Server, stopBy tim
 
 func runList(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "JSON Lines")
 	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
 	}
-	st, err := openBackend(*db)
+	st, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}
@@ -207,13 +212,13 @@ func parseID(s string) (uint64, error) {
 
 func runShow(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("show", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "one JSON object")
 	id, err := parseOneID(fs, args)
 	if err != nil {
 		return ExitError, err
 	}
-	st, err := openBackend(*db)
+	st, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}
@@ -266,15 +271,34 @@ func writeHuman(env Env, rec *storage.Record) {
 	}
 }
 
-// StartAPI serves the local API for core (the socket always, TCP when addr
-// is set) and says where on stderr, keeping stdout for the listening line.
-func StartAPI(core *app.Core, addr string, stderr io.Writer) (*localapi.Server, error) {
-	srv, err := localapi.Start(core, localapi.Options{TCPAddr: addr})
+// StartAPI serves the local API for core (the socket always, TCP when
+// opt.TCPAddr is set) and says on stderr where, with which tokens, and
+// the certificate's fingerprint, keeping stdout for the listening line.
+func StartAPI(core *app.Core, opt localapi.Options, stderr io.Writer) (*localapi.Server, error) {
+	srv, err := localapi.Start(core, opt)
 	if err != nil {
 		return nil, err
 	}
-	if srv.TCPAddr() != "" {
-		fmt.Fprintf(stderr, "local API on http://%s (token in %s)\n", srv.TCPAddr(), localapi.TokenPath(core.DBPath()))
+	if srv.TCPAddr() == "" {
+		return srv, nil
+	}
+	fmt.Fprintf(stderr, "local API on %s (tokens: the admin token in %s, or one made by hookscope tokens add with its role)\n",
+		srv.TCPURL(), localapi.TokenPath(core.DBPath()))
+	if fp := srv.TLSFingerprint(); fp != "" {
+		fmt.Fprintf(stderr, "local API TLS certificate SHA-256 fingerprint %s (self-signed; hookscope --remote pins it on first use)\n", fp)
+	} else if !loopbackAddr(srv.TCPAddr()) {
+		fmt.Fprintf(stderr, "warning: the local API on %s is plain HTTP and reachable from other machines, so tokens cross the network in clear: add --api-tls\n", srv.TCPAddr())
 	}
 	return srv, nil
+}
+
+// loopbackAddr reports whether a bound HOST:PORT is reachable from this
+// machine only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -32,7 +32,7 @@ const exportPage = 256
 
 func runExport(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	format := fs.String("format", "", "har, curl or raw")
 	// Off by default: exports get pasted into tickets and chats, and a
 	// token in one is a leak (signature headers are kept either way).
@@ -54,14 +54,14 @@ func runExport(env Env, args []string) (int, error) {
 			return ExitError, err
 		}
 	}
-	st, err := openBackend(*db)
+	st, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}
 	defer st.Close()
 	// Check every ID before writing anything, so an unknown one never
 	// leaves half an export on stdout.
-	if err := checkIDs(st, ids, *db); err != nil {
+	if err := checkIDs(st, ids, store.where()); err != nil {
 		return ExitError, err
 	}
 	return export(env.Stdout, st, f, ids, exchange.Options{IncludeSecrets: *includeSecrets, CreatorVersion: app.Version(), Answer: st.RuleAnswer})
@@ -158,7 +158,7 @@ func encodeAll(st Backend, enc exchange.Encoder) error {
 
 func runImport(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	maxBody := ByteSize(capture.DefaultMaxBody)
 	fs.Var(&maxBody, "max-body", "bytes of each body to store, and of the files one curl command may read")
 	rest, err := parseInterspersed(fs, args)
@@ -184,7 +184,7 @@ func runImport(env Env, args []string) (int, error) {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(env.Stderr, "hookscope import: warning: "+w)
 	}
-	st, err := openBackend(*db)
+	st, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

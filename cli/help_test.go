@@ -22,10 +22,16 @@ func TestCommandHelp(t *testing.T) {
 			{c.name, "--db", db, "--help"},
 			{"help", c.name},
 		} {
+			if c.name == "remote" && args[1] == "--db" {
+				continue // the pins are the user's, not a database's
+			}
 			code, out, errOut := run(args...)
 			if code != ExitOK || errOut != "" {
 				t.Errorf("%q: exit %d, stderr %q; want 0 and nothing", args, code, errOut)
 				continue
+			}
+			if want := !localOnly[c.name]; strings.Contains(out, "--remote https://HOST:PORT --token-file FILE") != want {
+				t.Errorf("%q: usage names --remote: %v, want %v:\n%s", args, !want, want, out)
 			}
 			if !strings.HasPrefix(out, "Usage:\n  hookscope "+c.name+" ") {
 				t.Errorf("%q: stdout does not start with the usage of %s:\n%s", args, c.name, out)
@@ -45,7 +51,7 @@ func TestCommandHelpNotes(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"serve", "--help"}, []string{"--max-inflight SIZE", "--api ADDR", "$HOOKSCOPE_DB"}},
+		{[]string{"serve", "--help"}, []string{"--max-inflight SIZE", "--api ADDR", "$HOOKSCOPE_DB", "--api-tls", "tokens add NAME --role"}},
 		{[]string{"verify", "-h"}, []string{"stripe", "Generic hmac", "--tolerance D"}},
 		{[]string{"replay", "--help"}, []string{"--resign", "stripe"}},
 		{[]string{"rules", "add", "--help"}, []string{"hookscope rules add --path GLOB", "hookscope rules delete NAME"}},
@@ -197,7 +203,7 @@ func TestContractDocCoversTheCommands(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range flagName.FindAllString(listenerFlagsNote, -1) {
+	for _, f := range flagName.FindAllString(listenerFlagsNote+remoteNote+apiNote, -1) {
 		if !strings.Contains(doc, "`"+f) {
 			t.Errorf("docs/cli.md does not describe the listener flag %s", f)
 		}

@@ -21,11 +21,12 @@ import (
 
 // replayFlags are replay's parsed command line.
 type replayFlags struct {
-	db, to, bodyFile, method, scheme, secret string
-	headers                                  headerEdits
-	resign, insecure, asJSON                 bool
-	timeout                                  time.Duration
-	id                                       uint64
+	store                                *storeTarget
+	to, bodyFile, method, scheme, secret string
+	headers                              headerEdits
+	resign, insecure, asJSON             bool
+	timeout                              time.Duration
+	id                                   uint64
 }
 
 // headerEdits collects repeated --header flags.
@@ -45,7 +46,7 @@ func (h *headerEdits) Set(s string) error {
 func parseReplayFlags(args []string) (replayFlags, error) {
 	var f replayFlags
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.StringVar(&f.db, "db", app.DefaultDBPath(), "database file")
+	f.store = targetFlags(fs)
 	fs.StringVar(&f.to, "to", "", "target URL; a bare scheme://host[:port] gets the captured path and query")
 	fs.Var(&f.headers, "header", `"Name: value" replaces the header, "Name:" removes it (repeatable)`)
 	fs.StringVar(&f.bodyFile, "body-file", "", "send this file's bytes as the body")
@@ -102,7 +103,7 @@ func runReplay(env Env, args []string) (int, error) {
 		}
 		edit.ReplaceBody = true
 	}
-	st, err := openBackend(f.db)
+	st, err := f.store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

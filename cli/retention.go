@@ -15,7 +15,7 @@ import (
 
 func runRetention(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("retention", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	count := fs.Int("count", 0, "keep the last N requests (0: no count limit)")
 	days := fs.Float64("days", 0, "keep N days (0: no age limit)")
 	mb := fs.Float64("mb", 0, "keep about N megabytes (0: no size limit)")
@@ -28,7 +28,7 @@ func runRetention(env Env, args []string) (int, error) {
 	if err := checkRetentionFlags(set, *off, float64(*count), *days, *mb); err != nil {
 		return ExitError, err
 	}
-	be, err := openBackend(*db)
+	be, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

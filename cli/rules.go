@@ -33,7 +33,7 @@ type ruleFlags struct {
 
 func runRules(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "print the rules as a JSON array")
 	var f ruleFlags
 	fs.StringVar(&f.path, "path", "", "path glob (path.Match), or a prefix ending in *")
@@ -78,7 +78,7 @@ func runRules(env Env, args []string) (int, error) {
 			return ExitError, err
 		}
 	}
-	be, err := openBackend(*db)
+	be, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

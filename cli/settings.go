@@ -49,7 +49,7 @@ func subcommand(cmd string, rest []string, takes map[string]int) (string, []stri
 func onlyFlags(fs *flag.FlagSet, cmd, sub string, allowed ...string) error {
 	var wrong string
 	fs.Visit(func(f *flag.Flag) {
-		ok := f.Name == "db"
+		ok := f.Name == "db" || f.Name == "remote" || f.Name == "token-file"
 		for _, a := range allowed {
 			ok = ok || f.Name == a
 		}
@@ -65,7 +65,7 @@ func onlyFlags(fs *flag.FlagSet, cmd, sub string, allowed ...string) error {
 
 func runForward(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "list the rules as a JSON array")
 	relay := fs.Bool("relay", false, "answer the sender with the target's response (else Hookscope answers and forwards afterwards)")
 	disabled := fs.Bool("disabled", false, "save the rule turned off")
@@ -81,7 +81,7 @@ func runForward(env Env, args []string) (int, error) {
 	if err := onlyFlags(fs, "forward", sub, allowed...); err != nil {
 		return ExitError, err
 	}
-	be, err := openBackend(*db)
+	be, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}
@@ -159,7 +159,7 @@ func printForward(w io.Writer, list []app.ForwardRule, asJSON bool) error {
 
 func runSecrets(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("secrets", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "list the rules as a JSON array (secrets masked)")
 	scheme := fs.String("scheme", "", "the provider's signature scheme (see hookscope verify --help)")
 	secretFile := fs.String("secret-file", "", "read the secret from this file (default: stdin); a trailing newline is dropped")
@@ -191,7 +191,7 @@ func runSecrets(env Env, args []string) (int, error) {
 		}
 		rule = app.SecretRule{Prefix: rest[0], Scheme: *scheme, Secret: secret, Tolerance: *tolerance, URL: *publicURL}
 	}
-	be, err := openBackend(*db)
+	be, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

@@ -19,13 +19,13 @@ const tokensSynopsis = "tokens [--db PATH] [--json]                        list 
 	"                                                     make a token for --api callers; printed once, on stdout\n" +
 	"  hookscope tokens revoke NAME [--db PATH]                     refuse that token from now on"
 
-func runTokens(env Env, args []string) (int, error) { return tokensWith(env, args, openBackend) }
+func runTokens(env Env, args []string) (int, error) { return tokensWith(env, args, nil) }
 
-// tokensWith is runTokens with the backend opened by open, so tests can
-// run it through a token's TCP client too.
+// tokensWith is runTokens with the backend opened by open (nil: as every
+// command opens it), so tests can run it through a token's TCP client too.
 func tokensWith(env Env, args []string, open func(db string) (Backend, error)) (int, error) {
 	fs := flag.NewFlagSet("tokens", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "list the tokens as a JSON array (never the tokens themselves)")
 	roleName := fs.String("role", "", "the new token's role: read, replay or admin")
 	rest, err := parseInterspersed(fs, args)
@@ -52,7 +52,12 @@ func tokensWith(env Env, args []string, open func(db string) (Backend, error)) (
 			return ExitError, usagef("%s", err)
 		}
 	}
-	be, err := open(*db)
+	var be Backend
+	if open != nil {
+		be, err = open(store.db)
+	} else {
+		be, err = store.open(env)
+	}
 	if err != nil {
 		return ExitError, err
 	}

@@ -13,7 +13,7 @@ import (
 
 func runVerify(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	scheme := fs.String("scheme", "", "signature scheme (see hookscope help), or auto")
 	secret := fs.String("secret", "", "secret, token or public key; default: the one saved for the request's path")
 	tolerance := fs.String("tolerance", "", "timestamp window as a Go duration; 0 turns the check off")
@@ -37,7 +37,7 @@ func runVerify(env Env, args []string) (int, error) {
 		return ExitError, usagef("--url %q is not an http:// or https:// URL with a host: give the public URL the sender signed", *publicURL)
 	}
 	opt.URL = *publicURL
-	st, err := openBackend(*db)
+	st, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

@@ -25,17 +25,18 @@ func (l *stringList) String() string     { return fmt.Sprint(*l) }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 type waitFlags struct {
-	db, listen, path, method, jsonPath, since string
-	headers                                   stringList
-	count                                     int
-	timeout                                   time.Duration
-	start                                     time.Time
+	store                                 *storeTarget
+	listen, path, method, jsonPath, since string
+	headers                               stringList
+	count                                 int
+	timeout                               time.Duration
+	start                                 time.Time
 }
 
 func runWait(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("wait", flag.ContinueOnError)
 	var w waitFlags
-	fs.StringVar(&w.db, "db", app.DefaultDBPath(), "database file")
+	w.store = targetFlags(fs)
 	fs.StringVar(&w.listen, "listen", "", "capture here myself instead of asking a running Hookscope")
 	fs.StringVar(&w.path, "path", "", "path glob, like /hooks/*")
 	fs.StringVar(&w.method, "method", "", "HTTP method")
@@ -46,6 +47,9 @@ func runWait(env Env, args []string) (int, error) {
 	fs.DurationVar(&w.timeout, "timeout", 30*time.Second, "give up after this long (exit 1); 0 waits without a limit")
 	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
+	}
+	if w.listen != "" && w.store.remote != "" {
+		return ExitError, usagef("--listen captures here, so it cannot go with --remote")
 	}
 	if w.count < 1 {
 		return ExitError, usagef("--count %d: wait for 1 request or more", w.count)
@@ -65,12 +69,12 @@ func runWait(env Env, args []string) (int, error) {
 	if w.listen != "" {
 		found, err = w.waitHere(ctx, env, &f)
 	} else {
-		found, err = w.waitRemote(ctx, &f)
+		found, err = w.waitRemote(ctx, env, &f)
 	}
 	if err != nil && !errors.Is(err, errTimedOut) && !errors.Is(err, errInterrupted) {
 		if errors.Is(err, localapi.ErrStopped) {
 			err = fmt.Errorf("the Hookscope capturing into %s stopped before %d request(s) with %s arrived (start it again, or use wait --listen ADDR)",
-				w.db, w.count, f.Describe())
+				w.store.where(), w.count, f.Describe())
 		}
 		return ExitError, err
 	}
@@ -159,10 +163,13 @@ func (w *waitFlags) filter() (app.Filter, error) {
 // most localapi.MaxWait after another until --timeout, always above the
 // same ID, so a long --timeout waits its whole length. It returns
 // errTimedOut or errInterrupted with the matches found until then.
-func (w *waitFlags) waitRemote(ctx context.Context, f *app.Filter) ([]*storage.Record, error) {
-	client, err := localapi.Dial(w.db)
+func (w *waitFlags) waitRemote(ctx context.Context, env Env, f *app.Filter) ([]*storage.Record, error) {
+	client, err := w.store.dial(env)
+	if err != nil && !w.store.isRemote() {
+		return nil, fmt.Errorf("nothing is capturing into %s (start hookscope or hookscope serve with this --db, or give wait --listen ADDR)", w.store.db)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("nothing is capturing into %s (start hookscope or hookscope serve with this --db, or give wait --listen ADDR)", w.db)
+		return nil, err
 	}
 	defer client.Close()
 	if w.since == "" {
@@ -207,7 +214,7 @@ func (w *waitFlags) waitRemote(ctx context.Context, f *app.Filter) ([]*storage.R
 		case ctx.Err() != nil:
 			return w.collect(client, q), errInterrupted
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, fmt.Errorf("the Hookscope capturing into %s did not end a wait of %s in time (is it overloaded?)", w.db, poll)
+			return nil, fmt.Errorf("the Hookscope capturing into %s did not end a wait of %s in time (is it overloaded?)", w.store.where(), poll)
 		default:
 			return nil, err
 		}
@@ -227,7 +234,7 @@ func (w *waitFlags) collect(client *localapi.Client, q url.Values) []*storage.Re
 // waitHere captures on --listen itself, waits, and exits. It returns
 // errTimedOut or errInterrupted with the matches found until then.
 func (w *waitFlags) waitHere(ctx context.Context, env Env, f *app.Filter) ([]*storage.Record, error) {
-	core, err := app.Open(app.Config{DBPath: w.db, Listen: w.listen})
+	core, err := app.Open(app.Config{DBPath: w.store.db, Listen: w.listen})
 	if err != nil {
 		return nil, err
 	}
@@ -263,14 +270,17 @@ func (w *waitFlags) waitHere(ctx context.Context, env Env, f *app.Filter) ([]*st
 
 func runTail(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	asJSON := fs.Bool("json", false, "JSON Lines")
 	if err := parseNoArgs(fs, args); err != nil {
 		return ExitError, err
 	}
-	client, err := localapi.Dial(*db)
+	client, err := store.dial(env)
+	if err != nil && !store.isRemote() {
+		return ExitError, fmt.Errorf("nothing is capturing into %s (start hookscope or hookscope serve with this --db first)", store.db)
+	}
 	if err != nil {
-		return ExitError, fmt.Errorf("nothing is capturing into %s (start hookscope or hookscope serve with this --db first)", *db)
+		return ExitError, err
 	}
 	defer client.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -285,7 +295,7 @@ func runTail(env Env, args []string) (int, error) {
 		fmt.Fprintln(env.Stdout, tailLine(s))
 	})
 	if errors.Is(err, localapi.ErrStopped) {
-		return ExitError, fmt.Errorf("the Hookscope capturing into %s stopped (start it again, then tail again)", *db)
+		return ExitError, fmt.Errorf("the Hookscope capturing into %s stopped (start it again, then tail again)", store.where())
 	}
 	if err != nil {
 		return ExitError, err
@@ -310,7 +320,7 @@ func sigNote(s storage.SigState) string {
 
 func runDelete(env Env, args []string) (int, error) {
 	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
-	db := storeFlags(fs)
+	store := targetFlags(fs)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return ExitError, err
@@ -329,7 +339,7 @@ func runDelete(env Env, args []string) (int, error) {
 			ids = append(ids, id)
 		}
 	}
-	be, err := openBackend(*db)
+	be, err := store.open(env)
 	if err != nil {
 		return ExitError, err
 	}

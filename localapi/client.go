@@ -27,6 +27,9 @@ type Client struct {
 	base  string
 	token string
 	where string // for messages: the socket path or TCP address
+	// pingWithin bounds the first ping; 0 means 2 s (a socket or a
+	// nearby TCP API answers at once, a remote may be across the world).
+	pingWithin time.Duration
 }
 
 // ErrUnreachable is wrapped when no instance answers.
@@ -83,17 +86,28 @@ func DialTCP(addr, token string) (*Client, error) {
 }
 
 func (c *Client) ping() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	within := c.pingWithin
+	if within == 0 {
+		within = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	resp, err := c.do(ctx, "GET", "/v1/ping", nil)
 	var refused untrustedError
 	if errors.As(err, &refused) {
 		return refused
 	}
+	var changed *ChangedCertError
+	if errors.As(err, &changed) {
+		return changed
+	}
 	if err != nil {
 		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.where, err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("%s refused the token: %w", c.where, answerError(resp))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w at %s: ping answered %d", ErrUnreachable, c.where, resp.StatusCode)
 	}

@@ -28,15 +28,20 @@ const privateHint = "remove it or use --db in a private folder"
 // checkPrivate refuses a file not owned by the effective user or with any
 // group or other permission bit set. what names the file in the sentence.
 func checkPrivate(what, path string, fi os.FileInfo) error {
+	return checkPrivateHint(what, path, fi, privateHint)
+}
+
+// checkPrivateHint is checkPrivate with its own advice after the colon.
+func checkPrivateHint(what, path string, fi os.FileInfo, hint string) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return untrustedError(fmt.Sprintf("the %s %s has no owner this system reports: %s", what, path, privateHint))
+		return untrustedError(fmt.Sprintf("the %s %s has no owner this system reports: %s", what, path, hint))
 	}
 	if uid := int(st.Uid); uid != os.Geteuid() {
-		return untrustedError(fmt.Sprintf("the %s %s is owned by uid %d, not you: %s", what, path, uid, privateHint))
+		return untrustedError(fmt.Sprintf("the %s %s is owned by uid %d, not you: %s", what, path, uid, hint))
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return untrustedError(fmt.Sprintf("the %s %s is open to other users (mode %04o): %s", what, path, perm, privateHint))
+		return untrustedError(fmt.Sprintf("the %s %s is open to other users (mode %04o): %s", what, path, perm, hint))
 	}
 	return nil
 }
