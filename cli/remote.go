@@ -115,6 +115,9 @@ func (t *storeTarget) dialRemote(env Env, remote string) (*localapi.Client, erro
 		return nil, err
 	}
 	c, err := localapi.DialRemote(localapi.RemoteOptions{URL: remote, Token: token, Notices: env.Stderr})
+	if errors.Is(err, localapi.ErrTokenRefused) {
+		return nil, fmt.Errorf("the remote %s refused the token in %s: it is not one of its tokens, or was revoked (its admin makes one with hookscope tokens add)", remote, file)
+	}
 	if errors.Is(err, localapi.ErrUnreachable) {
 		return nil, fmt.Errorf("the remote %s did not answer (is hookscope serve --api --api-tls running there?): %w", remote, err)
 	}

@@ -177,6 +177,7 @@ func TestRemoteAttach(t *testing.T) {
 		{[]string{"list", "--remote", remote}, "--remote needs --token-file FILE"},
 		{[]string{"list", "--remote", remote, "--db", db, "--token-file", readFile}, "--remote and --db name two stores"},
 		{[]string{"list", "--token-file", readFile}, "--token-file goes with --remote"},
+		{[]string{"list", "--remote", remote, "--token-file", writeTokenFile(t, "hks_"+strings.Repeat("0", 64), 0o600)}, "refused the token in "},
 		{[]string{"list", "--remote", "http://203.0.113.7:9443", "--token-file", readFile}, "refusing the plain-HTTP remote http://203.0.113.7:9443: the token would travel to another machine in clear"},
 		{[]string{"wait", "--listen", "127.0.0.1:0", "--remote", remote, "--token-file", readFile}, "--listen captures here"},
 	} {

@@ -35,6 +35,10 @@ type Client struct {
 // ErrUnreachable is wrapped when no instance answers.
 var ErrUnreachable = errors.New("no running Hookscope answered")
 
+// ErrTokenRefused is wrapped when a TCP API answers the first call 401:
+// the token is unknown there or revoked.
+var ErrTokenRefused = errors.New("the token was refused")
+
 // ErrStopped is wrapped when the instance stops (or its connection breaks)
 // while a wait or an event stream is under way.
 var ErrStopped = errors.New("the running Hookscope stopped")
@@ -106,7 +110,7 @@ func (c *Client) ping() error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized {
-		return fmt.Errorf("%s refused the token: %w", c.where, answerError(resp))
+		return fmt.Errorf("%w: %w", ErrTokenRefused, answerError(resp))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w at %s: ping answered %d", ErrUnreachable, c.where, resp.StatusCode)
