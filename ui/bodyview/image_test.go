@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
@@ -57,13 +58,14 @@ func TestImagePNGShown(t *testing.T) {
 	if img == nil {
 		t.Fatal("no canvas.Image shown")
 	}
-	if b := img.Image.Bounds(); b.Dx() != 64 || b.Dy() != 48 || img.FillMode != canvas.ImageFillContain {
-		t.Errorf("image %v fill %v", b, img.FillMode)
+	// Its own size, one image pixel on one screen pixel: no upscale blur.
+	if b := img.Image.Bounds(); b.Dx() != 64 || b.Dy() != 48 {
+		t.Errorf("image %v", b)
 	}
-	if sz := img.Size(); sz.Width < 600 || sz.Height < 400 {
-		t.Errorf("image not scaled to the area: %v", sz)
+	if sz := img.Size(); sz != fyne.NewSize(64, 48) || h.v.Zoom() != 1 {
+		t.Errorf("image shown at %v, zoom %v; want its own 64×48", sz, h.v.Zoom())
 	}
-	if want := "PNG 64×48, " + textutil.HumanSize(int64(len(body))); h.v.notice.Text != want {
+	if want := "PNG 64×48, " + textutil.HumanSize(int64(len(body))) + " · 100%"; h.v.notice.Text != want {
 		t.Errorf("notice %q, want %q", h.v.notice.Text, want)
 	}
 	if h.v.LineCount() != 0 || !h.v.copyBtn.Disabled() {
@@ -109,8 +111,8 @@ func TestImageTooLargeFallsBackToHex(t *testing.T) {
 	if h.v.LineCount() != 3 || !strings.HasPrefix(h.v.VisibleText(0), "00000000  89 50 4e 47") {
 		t.Errorf("hex %q", h.lines())
 	}
-	if h.v.copyBtn.Disabled() {
-		t.Error("copy disabled with hex shown")
+	if !h.v.copyBtn.Disabled() || !h.v.copyPretty.Visible() || h.v.copyPretty.Text != "Copy hex" {
+		t.Errorf("binary body: Copy disabled %v, %q visible %v", h.v.copyBtn.Disabled(), h.v.copyPretty.Text, h.v.copyPretty.Visible())
 	}
 }
 
@@ -169,5 +171,56 @@ func TestMultipartParts(t *testing.T) {
 	}
 	if h.v.LineCount() == 0 || !strings.HasPrefix(h.v.VisibleText(0), "--") {
 		t.Errorf("raw line 0 %q", h.v.VisibleText(0))
+	}
+}
+
+// TestImageZoom: zoom in shows crisp pixels, out and 1:1 step, a picture
+// bigger than the area is fitted (never blown up), and Fit comes back.
+func TestImageZoom(t *testing.T) {
+	h := newHarness(t)
+	h.v.SetBody(pngBody(t, 64, 48), "image/png")
+	h.wait()
+	if !h.v.zoomer.bar.Visible() {
+		t.Fatal("no zoom buttons in image mode")
+	}
+	test.Tap(h.v.zoomer.in)
+	img := findImage(h)
+	if h.v.Zoom() != 1.5 || img.Size() != fyne.NewSize(96, 72) || img.ScaleMode != canvas.ImageScalePixels {
+		t.Errorf("zoom in: %v at %v, scale mode %v", h.v.Zoom(), img.Size(), img.ScaleMode)
+	}
+	if !strings.HasSuffix(h.v.notice.Text, " · 150%") {
+		t.Errorf("notice %q", h.v.notice.Text)
+	}
+	test.Tap(h.v.zoomer.out)
+	test.Tap(h.v.zoomer.out)
+	if h.v.Zoom() != 0.75 || img.Size() != fyne.NewSize(48, 36) || img.ScaleMode != canvas.ImageScaleSmooth {
+		t.Errorf("zoom out twice: %v at %v, scale mode %v", h.v.Zoom(), img.Size(), img.ScaleMode)
+	}
+	test.Tap(h.v.zoomer.one)
+	if h.v.Zoom() != 1 || img.Size() != fyne.NewSize(64, 48) {
+		t.Errorf("1:1: %v at %v", h.v.Zoom(), img.Size())
+	}
+
+	// Bigger than the area: fitted, whole.
+	h.v.SetBody(pngBody(t, 3000, 2000), "image/png")
+	h.wait()
+	img = findImage(h)
+	area := h.v.imgScroll.Size()
+	if z := h.v.Zoom(); z >= 1 || img.Size().Width > area.Width || img.Size().Height > area.Height {
+		t.Errorf("big picture: zoom %v size %v in %v", z, img.Size(), area)
+	}
+	test.Tap(h.v.zoomer.one)
+	if img.Size() != fyne.NewSize(3000, 2000) {
+		t.Errorf("1:1 of the big picture: %v", img.Size())
+	}
+	test.Tap(h.v.zoomer.fit)
+	if img.Size().Width > area.Width || h.v.Zoom() >= 1 {
+		t.Errorf("fit: %v zoom %v", img.Size(), h.v.Zoom())
+	}
+	// The fitted zoom follows the window.
+	before := h.v.Zoom()
+	h.w.Resize(fyne.NewSize(600, 500))
+	if h.v.Zoom() >= before {
+		t.Errorf("fit did not follow a smaller window: %v -> %v", before, h.v.Zoom())
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
@@ -79,16 +80,21 @@ type View struct {
 	decodeFail  bool   // only the bytes as sent can be shown
 	asSent      bool   // the user chose the bytes as sent
 
-	metrics  *metrics
-	modes    *widget.RadioGroup
-	decodeCk *widget.Check // "decode gzip": on shows decoded, off as sent
-	notice   *widget.Label
-	copyBtn  *widget.Button
-	saveBtn  *widget.Button
-	list     *widget.List
-	image    *canvas.Image // shown instead of the list in image mode
-	bar      *fyne.Container
-	content  fyne.CanvasObject
+	metrics    *metrics
+	modes      *widget.RadioGroup
+	decodeCk   *widget.Check // "decode gzip": on shows decoded, off as sent
+	notice     *widget.Label
+	copyBtn    *widget.Button // the body's bytes, not its formatting
+	copyPretty *widget.Button // the text as shown: "Copy pretty", "Copy hex"
+	saveBtn    *widget.Button
+	list       *bodyList
+	wheel      *wheel
+	find       finder
+	zoomer     zoomer
+	image      *canvas.Image     // shown instead of the list in image mode
+	imgScroll  *container.Scroll // holds image at its zoom
+	bar        *fyne.Container
+	content    *fyne.Container
 }
 
 // payload is one body the view can show (decoded, or as sent) with what
@@ -115,6 +121,16 @@ type formatted struct {
 	// info its description for the notice line: "PNG 640×480, 12.3 KiB".
 	img  image.Image
 	info string
+
+	foldOnce sync.Once
+	folded   []byte // lines.Text with ASCII letters lowercased, for find
+}
+
+// foldedText is the text find searches when the query has letters; it is
+// made once per result, on whichever goroutine first needs it.
+func (f *formatted) foldedText() []byte {
+	f.foldOnce.Do(func() { f.folded = foldASCII(f.lines.Text) })
+	return f.folded
 }
 
 // New creates an empty View. Call it after the Fyne app exists: it measures
@@ -130,16 +146,20 @@ func New() *View {
 	v.notice.Truncation = fyne.TextTruncateEllipsis
 	v.decodeCk = widget.NewCheck("decode", func(on bool) { v.SetAsSent(!on) })
 	v.decodeCk.Hide()
-	v.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), v.copyText)
+	v.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), v.copyBody)
+	v.copyPretty = widget.NewButton("Copy pretty", v.copyText)
 	v.saveBtn = widget.NewButtonWithIcon("Save…", theme.DocumentSaveIcon(), v.saveFile)
-	v.list = widget.NewList(v.LineCount, v.createRow, v.updateRow)
-	v.list.HideSeparators = true
-	// Rows are text, not choices: drop the selection highlight at once.
-	v.list.OnSelected = func(id widget.ListItemID) { v.list.Unselect(id) }
-	v.image = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
-	v.image.Hide()
-	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk), container.NewHBox(v.copyBtn, v.saveBtn), v.notice)
-	v.content = container.NewBorder(v.bar, nil, nil, nil, container.NewStack(container.NewThemeOverride(v.list, CompactTheme{}), v.image))
+	v.list = newBodyList(v)
+	v.wheel = newWheel(v)
+	v.image = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleSmooth}
+	v.imgScroll = container.NewScroll(container.NewCenter(v.image))
+	v.imgScroll.Hide()
+	v.buildZoom()
+	v.buildFind()
+	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk, v.zoomer.bar),
+		container.NewHBox(v.copyBtn, v.copyPretty, v.saveBtn), v.notice)
+	lines := container.NewStack(container.NewThemeOverride(v.list, CompactTheme{}), v.wheel)
+	v.content = container.NewBorder(container.NewVBox(v.bar, v.find.bar), nil, nil, nil, container.NewStack(lines, v.imgScroll))
 	v.refreshBar()
 	return v
 }
@@ -380,6 +400,9 @@ func (v *View) install(f *formatted) {
 	v.cur.cache[f.mode] = f
 	v.show(f)
 	v.list.ScrollToTop()
+	if v.find.bar.Visible() {
+		v.search() // the same query in the new text
+	}
 }
 
 // show displays f, or nothing while a result is pending.
@@ -388,13 +411,19 @@ func (v *View) show(f *formatted) {
 	if f != nil {
 		v.lines = f.lines.Rewrap(v.cols)
 	}
+	if f == nil && v.find.of != nil {
+		v.search() // nothing to find in until the result lands
+	}
 	if f != nil && f.img != nil {
+		if v.image.Image != f.img {
+			v.zoomer.zoom = 0 // a new picture starts fitted
+		}
 		v.image.Image = f.img
-		v.image.Show()
-		v.image.Refresh()
-	} else if v.image.Visible() || v.image.Image != nil {
+		v.imgScroll.Show()
+		v.applyZoom()
+	} else if v.imgScroll.Visible() || v.image.Image != nil {
 		v.image.Image = nil // let a big picture go
-		v.image.Hide()
+		v.imgScroll.Hide()
 	}
 	v.refreshBar()
 	v.list.Refresh()
@@ -418,11 +447,26 @@ func (v *View) refreshBar() {
 	v.updateDecodeToggle() // first: updateModes lays the bar out again
 	v.updateModes()
 	v.notice.SetText(v.noticeText())
-	if v.lines.Len() == 0 {
+	// Copy gives the bytes; a body that is not text (an image, a binary
+	// upload, gzip as sent) would not survive a text clipboard, so only
+	// its hex dump is offered.
+	if b := v.copyBytes(); len(b) == 0 || !textutil.IsText(b) {
 		v.copyBtn.Disable()
 	} else {
 		v.copyBtn.Enable()
 	}
+	// "Copy pretty" (hex, parts, form) when the text shown is not the body.
+	if v.busy || v.shown == nil || v.shown.img != nil || v.lines.Len() == 0 || v.cur.mode == bodyfmt.ModeRaw {
+		v.copyPretty.Hide()
+	} else {
+		label := string(v.cur.mode)
+		if v.cur.mode == bodyfmt.ModeImage {
+			label = "hex" // a picture that could not be decoded
+		}
+		v.copyPretty.SetText("Copy " + label)
+		v.copyPretty.Show()
+	}
+	v.zoomer.update(v)
 }
 
 // updateModes offers only the modes that make sense for the body; the
@@ -477,7 +521,7 @@ func (v *View) noticeText() string {
 	case v.cur.kind == bodyfmt.Empty:
 		parts = append(parts, "empty body")
 	case v.shown != nil && v.shown.img != nil:
-		parts = append(parts, v.shown.info)
+		parts = append(parts, v.shown.info, fmt.Sprintf("%.0f%%", v.zoomer.shown*100))
 	default:
 		parts = append(parts, fmt.Sprintf("%s: %s, %s", v.cur.kind, textutil.HumanSize(int64(len(v.cur.body))), plural(v.lines.Len(), "line")))
 	}
@@ -501,13 +545,35 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// copyText puts the formatted text (not the wrapped rows) on the clipboard,
+// copyBytes is what Copy puts on the clipboard: the body as received
+// (decoded when it is shown decoded, as Save writes it), not the text
+// formatted from it.
+func (v *View) copyBytes() []byte {
+	if v.busy {
+		return nil
+	}
+	return v.saveBytes()
+}
+
+// copyBody is Copy (and Ctrl+C in the body): the body's bytes when they
+// are text, cut at a line boundary when over copyLimit.
+func (v *View) copyBody() {
+	if b := v.copyBytes(); len(b) > 0 && textutil.IsText(b) {
+		v.setClipboard(b)
+	}
+}
+
+// copyText is "Copy pretty": the formatted text (not the wrapped rows),
 // cut at a line boundary when over copyLimit.
 func (v *View) copyText() {
 	if v.lines.Len() == 0 {
 		return
 	}
-	text, cut := clip(v.lines.Text, copyLimit)
+	v.setClipboard(v.lines.Text)
+}
+
+func (v *View) setClipboard(b []byte) {
+	text, cut := clip(b, copyLimit)
 	fyne.CurrentApp().Clipboard().SetContent(string(text))
 	if cut {
 		v.notice.SetText(fmt.Sprintf("copied the first %s", textutil.HumanSize(int64(len(text)))))
@@ -525,7 +591,11 @@ func clip(text []byte, limit int) ([]byte, bool) {
 	return text, true
 }
 
-func (v *View) createRow() fyne.CanvasObject { return newRow(v.metrics) }
+func (v *View) createRow() fyne.CanvasObject {
+	r := newRow(v.metrics)
+	r.onTap = func() { v.focus(v.list) }
+	return r
+}
 
 func (v *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id >= v.lines.Len() {
@@ -536,6 +606,9 @@ func (v *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		segs = jsonSegments(v.lines, id)
 	} else {
 		segs = plainSegments(v.lines.Line(id))
+	}
+	if ranges, cur := v.matchRanges(id); len(ranges) > 0 {
+		segs = markSegments(segs, ranges, cur)
 	}
 	o.(*row).set(segs, v.list.Theme(), fyne.CurrentApp().Settings().ThemeVariant())
 }
@@ -563,6 +636,9 @@ type viewRenderer struct {
 func (r *viewRenderer) Layout(size fyne.Size) {
 	r.v.content.Resize(size)
 	r.v.setCols(size.Width - r.v.list.Theme().Size(theme.SizeNameScrollBar))
+	if r.v.imgScroll.Visible() && r.v.zoomer.zoom == 0 {
+		r.v.applyZoom() // fitting follows the size
+	}
 }
 
 func (r *viewRenderer) MinSize() fyne.Size           { return r.v.content.MinSize() }

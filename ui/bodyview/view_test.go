@@ -34,10 +34,11 @@ func newHarness(t testing.TB) *harness {
 	return h
 }
 
-// wait runs posted results until the view is no longer formatting.
+// wait runs posted results until the view is no longer formatting or
+// finding.
 func (h *harness) wait() {
 	h.t.Helper()
-	for h.v.busy {
+	for h.v.busy || h.v.find.pending {
 		select {
 		case f := <-h.queue:
 			f()
@@ -235,12 +236,57 @@ func TestWrapFollowsWidth(t *testing.T) {
 	}
 }
 
+// TestCopy: Copy gives the body as received; "Copy pretty" the text
+// shown; Ctrl+C in the body is Copy.
 func TestCopy(t *testing.T) {
 	h := newHarness(t)
+	clipboard := fyne.CurrentApp().Clipboard()
 	h.v.SetBody([]byte(`{"a":1}`), "application/json")
+	if !h.v.copyPretty.Visible() || h.v.copyPretty.Text != "Copy pretty" {
+		t.Fatalf("copy pretty visible %v text %q", h.v.copyPretty.Visible(), h.v.copyPretty.Text)
+	}
 	test.Tap(h.v.copyBtn)
-	if got := fyne.CurrentApp().Clipboard().Content(); got != "{\n  \"a\": 1\n}" {
+	if got := clipboard.Content(); got != `{"a":1}` {
+		t.Errorf("Copy gave %q, want the bytes as received", got)
+	}
+	test.Tap(h.v.copyPretty)
+	if got := clipboard.Content(); got != "{\n  \"a\": 1\n}" {
+		t.Errorf("Copy pretty gave %q", got)
+	}
+	clipboard.SetContent("")
+	h.w.Canvas().Focus(h.v.list)
+	h.w.Canvas().Focused().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutCopy{Clipboard: clipboard})
+	if got := clipboard.Content(); got != `{"a":1}` {
+		t.Errorf("Ctrl+C in the body gave %q", got)
+	}
+
+	// Raw: the text shown is the body, so there is no second button.
+	h.tapMode(bodyfmt.ModeRaw)
+	if h.v.copyPretty.Visible() {
+		t.Error("Copy pretty offered in raw mode")
+	}
+	// Hex: "Copy hex" gives the dump.
+	h.tapMode(bodyfmt.ModeHex)
+	test.Tap(h.v.copyPretty)
+	if h.v.copyPretty.Text != "Copy hex" || !strings.HasPrefix(clipboard.Content(), "00000000  7b 22") {
+		t.Errorf("%q gave %q", h.v.copyPretty.Text, clipboard.Content())
+	}
+}
+
+// TestCopyDecoded: an encoded body shown decoded copies the decoded bytes;
+// as sent (gzip, not text) only its hex dump can be copied.
+func TestCopyDecoded(t *testing.T) {
+	h := newHarness(t)
+	h.v.SetBodyEncoded(gzipped(t, []byte(`{"ok":true}`)), "application/json", "gzip")
+	h.wait()
+	test.Tap(h.v.copyBtn)
+	if got := fyne.CurrentApp().Clipboard().Content(); got != `{"ok":true}` {
 		t.Errorf("clipboard %q", got)
+	}
+	h.v.SetAsSent(true)
+	h.wait()
+	if !h.v.copyBtn.Disabled() || !h.v.copyPretty.Visible() || h.v.copyPretty.Text != "Copy hex" {
+		t.Errorf("gzip as sent: copy disabled %v, second button %q visible %v", h.v.copyBtn.Disabled(), h.v.copyPretty.Text, h.v.copyPretty.Visible())
 	}
 }
 
@@ -258,11 +304,11 @@ func TestJSONHighlighting(t *testing.T) {
 	l, _ := bodyfmt.Format([]byte(`{"key":"`+strings.Repeat("s", 30)+`","n":-1}`), bodyfmt.JSON, bodyfmt.ModePretty, 20)
 	segs := jsonSegments(l, 1) // `  "key": "sssssssss` (first piece)
 	want := []segment{
-		{"  ", theme.ColorNameForeground},
-		{`"key"`, theme.ColorNamePrimary},
-		{":", theme.ColorNamePlaceHolder},
-		{" ", theme.ColorNameForeground},
-		{`"` + strings.Repeat("s", 10), theme.ColorNameSuccess},
+		{"  ", theme.ColorNameForeground, markNone},
+		{`"key"`, theme.ColorNamePrimary, markNone},
+		{":", theme.ColorNamePlaceHolder, markNone},
+		{" ", theme.ColorNameForeground, markNone},
+		{`"` + strings.Repeat("s", 10), theme.ColorNameSuccess, markNone},
 	}
 	if !slices.Equal(segs, want) {
 		t.Errorf("row 1 = %q", segs)
@@ -274,7 +320,7 @@ func TestJSONHighlighting(t *testing.T) {
 }
 
 func TestDisplayText(t *testing.T) {
-	if got := displayText([]byte("a\tb\x01c")); got != "a    b·c" {
+	if got := displayText("a\tb\x01c"); got != "a    b·c" {
 		t.Errorf("displayText = %q", got)
 	}
 }
@@ -286,7 +332,7 @@ func TestSegmentCap(t *testing.T) {
 		if i%2 == 1 {
 			c = theme.ColorNameSuccess
 		}
-		segs = appendSegment(segs, segment{"x", c})
+		segs = appendSegment(segs, segment{text: "x", color: c})
 	}
 	if len(segs) != maxSegments || strings.Count(segs[len(segs)-1].text, "x") != 200-maxSegments+1 {
 		t.Errorf("%d segments, last %q", len(segs), segs[len(segs)-1].text)
