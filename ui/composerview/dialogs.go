@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app/composer"
@@ -46,8 +47,8 @@ func (v *View) layout() fyne.CanvasObject {
 	dup := widget.NewButton("Duplicate", v.duplicateItem)
 	del := widget.NewButton("Delete", v.deleteItem)
 	side := container.NewAppTabs(
-		container.NewTabItem("History", container.NewBorder(v.search, nil, nil, nil, v.history)),
-		container.NewTabItem("Collections", container.NewBorder(nil, container.NewHBox(rename, dup, del), nil, nil, v.colList)),
+		container.NewTabItem("History", container.NewBorder(v.search, v.historyFull, nil, nil, v.history)),
+		container.NewTabItem("Collections", container.NewBorder(nil, container.NewHBox(rename, dup, del), nil, nil, v.colTree)),
 	)
 	main := container.NewVSplit(editor, answer)
 	main.Offset = 0.55
@@ -105,9 +106,9 @@ func (v *View) saveEnvironments() error {
 // or a new one. The check beside a variable marks it secret (masked).
 func (v *View) editEnvironments() {
 	orig := v.currentEnv()
-	name := widget.NewEntry()
+	name := v.newField()
 	name.SetPlaceHolder("environment name")
-	vars := newKVTable("secret", "name", "value", true, nil)
+	vars := v.newKVTable("secret", "name", "value", true, nil)
 	if orig != nil {
 		name.SetText(orig.Name)
 		var rows []composer.KV
@@ -162,7 +163,11 @@ func (v *View) editEnvironments() {
 		}
 		v.finishEnvEdit(n)
 	}, v.window)
-	d.Resize(fyne.NewSize(560, 420))
+	v.escapable(d, name)
+	vars.onEscape = d.Hide
+	// The variables scroll: room for the rows there are, up to eight.
+	rows := max(len(vars.rows), 1)
+	v.fitDialog(d, 560, float32(min(rows, 8))*(name.MinSize().Height+theme.Padding()))
 	d.Show()
 }
 
@@ -185,13 +190,15 @@ func (v *View) importCurl() {
 	text.OnChanged = func(s string) { v.importText = s }
 	text.SetPlaceHolder("Paste: curl 'https://…' -H '…' --data-raw '…'   (Ctrl+Enter imports)")
 	text.SetMinRowsVisible(8)
+	text.view = v
 	v.importText = ""
 	d = dialog.NewCustomConfirm("Import cURL", "Import", "Cancel", text, func(ok bool) {
 		if ok {
 			v.ImportCurl(v.importText)
 		}
 	}, v.window)
-	d.Resize(fyne.NewSize(640, 320))
+	v.escapable(d, text)
+	v.fitDialog(d, 640, 0)
 	d.Show()
 	v.window.Canvas().Focus(text)
 }
@@ -247,7 +254,9 @@ func (v *View) showCode() {
 		v.window.Clipboard().SetContent(current)
 	})
 	d := dialog.NewCustom("Copy as cURL / code", "Close", container.NewBorder(container.NewBorder(nil, nil, nil, copyBtn, pick), nil, nil, nil, view), v.window)
-	d.Resize(fyne.NewSize(760, 480))
+	v.escapable(d)
+	// The code viewer scrolls, so it asks for no height: give it some.
+	v.fitDialog(d, 760, 360)
 	d.Show()
 }
 
@@ -255,9 +264,9 @@ func (v *View) saveToCollection() {
 	if v.store == nil {
 		return
 	}
-	folder := widget.NewEntry()
-	folder.SetPlaceHolder("folder (optional)")
-	name := widget.NewEntry()
+	folder := v.newField()
+	folder.SetPlaceHolder("folder (optional; a/b is b inside a)")
+	name := v.newField()
 	name.SetPlaceHolder("name (Enter saves)")
 	if v.selected >= 0 && v.selected < len(v.items) {
 		folder.SetText(v.items[v.selected].Folder)
@@ -276,6 +285,8 @@ func (v *View) saveToCollection() {
 		v.SaveToCollection(folder.Text, name.Text)
 	}
 	name.OnSubmitted, folder.OnSubmitted = submit, submit
+	v.escapable(d, name, folder)
+	v.fitDialog(d, 460, 0)
 	d.Show()
 	v.window.Canvas().Focus(name)
 }
@@ -285,7 +296,7 @@ func (v *View) saveToCollection() {
 func (v *View) SaveToCollection(folder, name string) {
 	raw, err := json.Marshal(v.Request())
 	if err == nil {
-		_, err = v.store.SaveCollectionItem(folder, name, raw)
+		_, err = v.store.SaveCollectionItem(cleanFolder(folder), name, raw)
 	}
 	if err != nil {
 		v.showProblem(err.Error())
@@ -296,11 +307,8 @@ func (v *View) SaveToCollection(folder, name string) {
 }
 
 func itemLine2(folder, name string) string {
-	folder, name = strings.TrimSpace(folder), strings.TrimSpace(name)
-	if folder == "" {
-		return name
-	}
-	return folder + " / " + name
+	parts := append(folderParts(folder), strings.TrimSpace(name))
+	return strings.Join(parts, " / ")
 }
 
 func (v *View) selectedItemID() (uint64, bool) {
@@ -317,21 +325,26 @@ func (v *View) renameItem() {
 		return
 	}
 	it := v.items[v.selected]
-	folder := widget.NewEntry()
+	folder := v.newField()
 	folder.SetText(it.Folder)
-	name := widget.NewEntry()
+	folder.SetPlaceHolder("folder (a/b is b inside a)")
+	name := v.newField()
 	name.SetText(it.Name)
-	dialog.ShowForm("Rename", "Rename", "Cancel",
+	d := dialog.NewForm("Rename", "Rename", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Folder", folder), widget.NewFormItem("Name", name)},
 		func(ok bool) {
 			if !ok {
 				return
 			}
-			if err := v.store.RenameCollectionItem(id, folder.Text, name.Text); err != nil {
+			if err := v.store.RenameCollectionItem(id, cleanFolder(folder.Text), name.Text); err != nil {
 				v.showProblem(err.Error())
 			}
 			v.loadCollections()
 		}, v.window)
+	v.escapable(d, folder, name)
+	v.fitDialog(d, 460, 0)
+	d.Show()
+	v.window.Canvas().Focus(name)
 }
 
 func (v *View) duplicateItem() {
@@ -351,7 +364,7 @@ func (v *View) deleteItem() {
 		return
 	}
 	it := v.items[v.selected]
-	dialog.ShowConfirm("Delete", fmt.Sprintf("Delete %q from the collections?", itemLine(it)), func(ok bool) {
+	d := dialog.NewConfirm("Delete", fmt.Sprintf("Delete %q from the collections?", itemLine(it)), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -360,4 +373,39 @@ func (v *View) deleteItem() {
 		}
 		v.loadCollections()
 	}, v.window)
+	v.escapable(d)
+	d.Show()
+}
+
+// escapable makes Escape close d as Cancel does: in the fields given and,
+// while nothing has the focus, through the window's key handler (the one
+// there before is called for other keys and put back when d closes).
+func (v *View) escapable(d dialog.Dialog, fields ...*sendEntry) {
+	for _, f := range fields {
+		f.onEscape = d.Hide
+	}
+	c := v.window.Canvas()
+	prev := c.OnTypedKey()
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			d.Hide()
+			return
+		}
+		if prev != nil {
+			prev(k)
+		}
+	})
+	d.SetOnClosed(func() { c.SetOnTypedKey(prev) })
+}
+
+// fitDialog sizes d to its content: at least width wide (a form's fields
+// are otherwise as narrow as their placeholders) and extra taller than
+// its minimum (for content that scrolls), never larger than the window.
+func (v *View) fitDialog(d dialog.Dialog, width, extra float32) {
+	m := d.MinSize()
+	size := fyne.NewSize(max(width, m.Width), m.Height+extra)
+	if win := v.window.Canvas().Size(); win.Width > 0 && win.Height > 0 {
+		size = size.Min(fyne.NewSize(win.Width-2*theme.Padding(), win.Height-2*theme.Padding())).Max(m)
+	}
+	d.Resize(size)
 }

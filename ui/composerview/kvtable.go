@@ -22,17 +22,19 @@ type kvTable struct {
 	onChanged func()
 	setting   bool
 	root      fyne.CanvasObject
+	view      *View  // its cells pass the composer's shortcuts on
+	onEscape  func() // in a dialog: Escape in a cell closes it
 }
 
 type kvRow struct {
 	check      *widget.Check
-	key, value *widget.Entry
+	key, value *sendEntry
 	remove     *widget.Button
 	obj        fyne.CanvasObject
 }
 
-func newKVTable(checkText, keyHint, valueHint string, mask bool, onChanged func()) *kvTable {
-	t := &kvTable{box: container.NewVBox(), mask: mask, checkText: checkText, keyHint: keyHint, valueHint: valueHint, onChanged: onChanged}
+func (v *View) newKVTable(checkText, keyHint, valueHint string, mask bool, onChanged func()) *kvTable {
+	t := &kvTable{box: container.NewVBox(), mask: mask, checkText: checkText, keyHint: keyHint, valueHint: valueHint, onChanged: onChanged, view: v}
 	add := widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), func() {
 		t.addRow(composer.KV{Enabled: !t.mask})
 	})
@@ -47,7 +49,8 @@ func (t *kvTable) changed() {
 }
 
 func (t *kvTable) addRow(kv composer.KV) *kvRow {
-	r := &kvRow{key: widget.NewEntry(), value: widget.NewEntry()}
+	r := &kvRow{key: t.view.newField(), value: t.view.newField()}
+	r.key.onEscape, r.value.onEscape = t.onEscape, t.onEscape
 	r.key.SetPlaceHolder(t.keyHint)
 	r.value.SetPlaceHolder(t.valueHint)
 	r.key.SetText(kv.Key)

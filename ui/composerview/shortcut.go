@@ -11,14 +11,20 @@ import (
 // window canvas with View.Send for when no entry has focus.
 var SendShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}
 
-// sendEntry is an Entry that sends on Ctrl+Enter: a focused Entry takes
-// every shortcut, so a canvas-level binding would never see it.
+// sendEntry is an Entry that passes the composer's shortcuts on (Ctrl+Enter
+// sends, Ctrl+I, Ctrl+S, Ctrl+E): a focused Entry takes every shortcut,
+// so a canvas-level binding would never see them. Every text field of the
+// composer is one (v.newField), the dialogs' fields too, where Escape
+// closes the dialog.
 type sendEntry struct {
 	widget.Entry
+	// onSend runs on Ctrl+Enter; the import box imports instead of sending.
 	onSend func()
 	// view, when set, gets the composer's other shortcuts too: a focused
 	// entry would otherwise swallow Ctrl+I, Ctrl+S and Ctrl+E.
 	view *View
+	// onEscape, when set, runs on Escape (the dialog's Cancel).
+	onEscape func()
 }
 
 func newSendEntry(multiLine bool, onSend func()) *sendEntry {
@@ -31,8 +37,23 @@ func newSendEntry(multiLine bool, onSend func()) *sendEntry {
 	return e
 }
 
+// newField is a one-line text field of the composer.
+func (v *View) newField() *sendEntry {
+	e := newSendEntry(false, v.Send)
+	e.view = v
+	return e
+}
+
+// newSecretField is newField masked, with the entry's show/hide eye.
+func (v *View) newSecretField() *sendEntry {
+	e := v.newField()
+	e.Password = true
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	return e
+}
+
 func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
-	if isSend(s) {
+	if isSend(s) && e.onSend != nil {
 		e.onSend()
 		return
 	}
@@ -42,14 +63,48 @@ func (e *sendEntry) TypedShortcut(s fyne.Shortcut) {
 	e.Entry.TypedShortcut(s)
 }
 
+func (e *sendEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// sendSelectEntry is a SelectEntry (the method, the raw body's content
+// type) that passes the composer's shortcuts on, as sendEntry does.
+type sendSelectEntry struct {
+	widget.SelectEntry
+	view *View
+}
+
+func (v *View) newSelectField(options []string) *sendSelectEntry {
+	e := &sendSelectEntry{view: v}
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.SetOptions(options)
+	return e
+}
+
+func (e *sendSelectEntry) TypedShortcut(s fyne.Shortcut) {
+	if e.view.runShortcut(s) {
+		return
+	}
+	e.SelectEntry.TypedShortcut(s)
+}
+
 // runShortcut runs the composer shortcut s names, if it is one.
 func (v *View) runShortcut(s fyne.Shortcut) bool {
 	cs, ok := s.(*desktop.CustomShortcut)
 	if !ok || (cs.Modifier != fyne.KeyModifierControl && cs.Modifier != fyne.KeyModifierSuper) {
 		return false
 	}
+	key := cs.KeyName
+	if key == fyne.KeyEnter { // the keypad's Enter
+		key = fyne.KeyReturn
+	}
 	for _, sc := range v.Shortcuts() {
-		if sc.Key == cs.KeyName {
+		if sc.Key == key {
 			sc.Run()
 			return true
 		}

@@ -75,29 +75,29 @@ type View struct {
 	store  Store
 	window fyne.Window
 
-	method   *widget.SelectEntry
+	method   *sendSelectEntry
 	url      *sendEntry
 	params   *kvTable
 	headers  *kvTable
 	bodyKind *widget.RadioGroup
-	rawType  *widget.SelectEntry
+	rawType  *sendSelectEntry
 	rawBody  *sendEntry
 	bigBody  *string // an imported body too big for the entry, sent as is
 	bodyNote *widget.Label
 	form     *kvTable
-	binPath  *widget.Entry
+	binPath  *sendEntry
 	bodyArea *fyne.Container
 
 	authKind  *widget.Select
-	user      *widget.Entry
-	pass      *widget.Entry
-	token     *widget.Entry
+	user      *sendEntry
+	pass      *sendEntry
+	token     *sendEntry
 	jwtInfo   *widget.Label
-	keyName   *widget.Entry
-	keyValue  *widget.Entry
+	keyName   *sendEntry
+	keyValue  *sendEntry
 	keyIn     *widget.RadioGroup
 	scheme    *widget.Select
-	secret    *widget.Entry
+	secret    *sendEntry
 	authArea  *fyne.Container
 	authParts map[string]fyne.CanvasObject
 
@@ -108,7 +108,7 @@ type View struct {
 
 	send        *widget.Button
 	cancel      *widget.Button
-	timeout     *widget.Entry
+	timeout     *sendEntry
 	follow      *widget.Check
 	verify      *widget.Check
 	verifyWarn  *widget.Label
@@ -118,12 +118,15 @@ type View struct {
 	respHeaders *fyne.Container
 	respBody    *bodyview.View
 
-	search   *widget.Entry
-	history  *widget.List
-	entries  []storage.HistoryEntry
-	colList  *widget.List
-	items    []storage.CollectionItem
-	selected int // index into items, -1 when none
+	search  *sendEntry
+	history *widget.List
+	entries []storage.HistoryEntry
+	// historyFull shows the whole entry under the pointer.
+	historyFull *widget.Label
+	colTree     *widget.Tree
+	items       []storage.CollectionItem
+	tree        map[string][]string // the collections tree's children by node
+	selected    int                 // index into items, -1 when none
 
 	inFlight context.CancelFunc
 	syncing  bool
@@ -135,17 +138,16 @@ type View struct {
 // collections and environments; w parents the dialogs.
 func New(core *app.Core, store Store, w fyne.Window) *View {
 	v := &View{core: core, store: store, window: w, selected: -1}
-	v.method = widget.NewSelectEntry(standardMethods)
+	v.method = v.newSelectField(standardMethods)
 	v.method.SetText("GET")
-	v.url = newSendEntry(false, v.Send)
-	v.url.view = v
+	v.url = v.newField()
 	v.url.SetPlaceHolder("https://api.example.com/path?query  ({{variables}} allowed)")
 	v.url.OnSubmitted = func(string) { v.Send() }
 	v.url.OnChanged = func(string) { v.urlChanged() }
-	v.params = newKVTable("", "name", "value", false, v.paramsChanged)
-	v.headers = newKVTable("", "Header-Name", "value", false, nil)
+	v.params = v.newKVTable("", "name", "value", false, v.paramsChanged)
+	v.headers = v.newKVTable("", "Header-Name", "value", false, nil)
 
-	v.rawType = widget.NewSelectEntry([]string{"application/json", "application/xml", "text/plain", "text/html"})
+	v.rawType = v.newSelectField([]string{"application/json", "application/xml", "text/plain", "text/html"})
 	v.rawType.SetText("application/json")
 	v.rawBody = newSendEntry(true, v.Send)
 	v.rawBody.view = v
@@ -154,8 +156,8 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.rawBody.OnChanged = func(string) { v.bigBody = nil; v.bodyNote.SetText("") }
 	v.bodyNote = widget.NewLabel("")
 	v.bodyNote.Wrapping = fyne.TextWrapWord
-	v.form = newKVTable("", "field", "value (multipart: @/path/to/file)", false, nil)
-	v.binPath = widget.NewEntry()
+	v.form = v.newKVTable("", "field", "value (multipart: @/path/to/file)", false, nil)
+	v.binPath = v.newField()
 	v.binPath.SetPlaceHolder("/path/to/file")
 	v.bodyArea = container.NewStack()
 	v.bodyKind = widget.NewRadioGroup(bodyKinds, func(string) { v.showBodyKind() })
@@ -171,7 +173,7 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.send.Importance = widget.HighImportance
 	v.cancel = widget.NewButton("Cancel", v.Cancel)
 	v.cancel.Disable()
-	v.timeout = widget.NewEntry()
+	v.timeout = v.newField()
 	v.timeout.SetText(v.setting(settingTimeout, "30"))
 	v.follow = widget.NewCheck("Follow redirects", func(on bool) { v.putSetting(settingFollow, strconv.FormatBool(on)) })
 	v.follow.SetChecked(v.setting(settingFollow, "false") == "true")
@@ -195,22 +197,22 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.respHeaders = container.New(layout.NewFormLayout())
 	v.respBody = bodyview.New()
 
-	v.search = widget.NewEntry()
+	v.search = v.newField()
 	v.search.SetPlaceHolder("Search history (method, URL)")
 	v.search.OnChanged = func(string) { v.loadHistory() }
-	v.history = widget.NewList(func() int { return len(v.entries) }, newRowLabel,
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(historyLine(v.entries[i])) })
+	v.history = widget.NewList(func() int { return len(v.entries) }, v.newHistoryRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			r := o.(*historyRow)
+			r.i = i
+			r.SetText(historyLine(v.entries[i]))
+		})
+	v.historyFull = widget.NewLabel(historyHint)
+	v.historyFull.Wrapping = fyne.TextWrapWord
 	v.history.OnSelected = func(i widget.ListItemID) {
 		v.history.Unselect(i)
 		v.openJSON(v.entries[i].Request)
 	}
-	v.colList = widget.NewList(func() int { return len(v.items) }, newRowLabel,
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(itemLine(v.items[i])) })
-	v.colList.OnSelected = func(i widget.ListItemID) {
-		v.selected = i
-		v.openJSON(v.items[i].Request)
-	}
-	v.colList.OnUnselected = func(widget.ListItemID) { v.selected = -1 }
+	v.colTree = v.newCollectionsTree()
 	v.loadHistory()
 	v.loadCollections()
 	v.root = v.layout()
@@ -243,22 +245,22 @@ func (v *View) putSetting(name, value string) {
 }
 
 func (v *View) buildAuth() {
-	v.user = widget.NewEntry()
-	v.pass = widget.NewPasswordEntry()
-	v.token = widget.NewEntry()
+	v.user = v.newField()
+	v.pass = v.newSecretField()
+	v.token = v.newField()
 	v.token.SetPlaceHolder("token or {{variable}}")
 	v.jwtInfo = widget.NewLabel("")
 	v.jwtInfo.Wrapping = fyne.TextWrapWord
 	v.token.OnChanged = func(string) { v.showJWT() }
-	v.keyName = widget.NewEntry()
+	v.keyName = v.newField()
 	v.keyName.SetPlaceHolder("X-Api-Key")
-	v.keyValue = widget.NewPasswordEntry()
+	v.keyValue = v.newSecretField()
 	v.keyIn = widget.NewRadioGroup([]string{composer.KeyInHeader, composer.KeyInQuery}, nil)
 	v.keyIn.Horizontal = true
 	v.keyIn.Required = true
 	v.keyIn.SetSelected(composer.KeyInHeader)
 	v.scheme = widget.NewSelect(signature.Names(), nil)
-	v.secret = widget.NewPasswordEntry()
+	v.secret = v.newSecretField()
 	v.secret.SetPlaceHolder("secret or private key")
 	v.authParts = map[string]fyne.CanvasObject{
 		composer.AuthNone:   widget.NewLabel("The request goes out without credentials."),
@@ -603,12 +605,7 @@ func historyLine(e storage.HistoryEntry) string {
 	return fmt.Sprintf("%s  %s  %s  %.0f ms  %s", e.At.Local().Format("01-02 15:04:05"), e.Method, outcome, e.DurationMs, e.URL)
 }
 
-func itemLine(it storage.CollectionItem) string {
-	if it.Folder == "" {
-		return it.Name
-	}
-	return it.Folder + " / " + it.Name
-}
+func itemLine(it storage.CollectionItem) string { return itemLine2(it.Folder, it.Name) }
 
 func (v *View) loadCollections() {
 	if v.store == nil {
@@ -621,6 +618,8 @@ func (v *View) loadCollections() {
 	}
 	v.items = items
 	v.selected = -1
-	v.colList.UnselectAll()
-	v.colList.Refresh()
+	v.buildTree()
+	v.colTree.UnselectAll()
+	v.colTree.OpenAllBranches()
+	v.colTree.Refresh()
 }

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app/composer"
 	"dev.hookscope/storage"
@@ -178,7 +181,7 @@ func TestImportCurlSaveAndReopen(t *testing.T) {
 			t.Errorf("curl %q %v", code, err)
 		}
 		v.SetRequest(composer.Request{URL: "http://elsewhere/"})
-		v.colList.Select(0)
+		v.SelectCollectionItem(v.items[0].ID)
 		v.Send()
 	})
 	if s := waitStatus(t, v); s != "201 Created" {
@@ -255,4 +258,132 @@ func TestCtrlEnterJWTAndBigBody(t *testing.T) {
 			t.Errorf("jwt info %q", info)
 		}
 	})
+}
+
+// TestHistoryLongURL: a 2,000-character URL in the history neither widens
+// the composer nor hides: its row truncates with an ellipsis and pointing
+// at it shows the whole URL under the list.
+func TestHistoryLongURL(t *testing.T) {
+	v, st := newView(t)
+	short := onView(v, func() float32 { return v.Object().MinSize().Width })
+	long := "https://api.example.com/" + strings.Repeat("segment/", 250) + "end?q=1"
+	st.AppendHistory(storage.HistoryEntry{At: time.Now(), Method: "POST", URL: long, Status: 202, DurationMs: 12})
+	uithread.DoAndWait(func() {
+		v.loadHistory()
+		v.history.Refresh()
+	})
+	if got := onView(v, func() float32 { return v.Object().MinSize().Width }); got > short {
+		t.Errorf("the history widened the composer's minimum from %.0f to %.0f", short, got)
+	}
+	var row *historyRow
+	uithread.DoAndWait(func() {
+		for _, o := range test.LaidOutObjects(v.history) {
+			if r, ok := o.(*historyRow); ok && r.Visible() && strings.Contains(r.Text, "end?q=1") {
+				row = r
+			}
+		}
+	})
+	if row == nil {
+		t.Fatal("no history row shows the entry")
+	}
+	if row.Truncation != fyne.TextTruncateEllipsis {
+		t.Error("history rows do not truncate with an ellipsis")
+	}
+	uithread.DoAndWait(func() { row.MouseIn(nil) })
+	if got := onView(v, func() string { return v.historyFull.Text }); !strings.HasPrefix(got, "POST "+long+"\n") || !strings.Contains(got, "202 in 12 ms") {
+		t.Errorf("pointing at the row shows %q", got)
+	}
+	uithread.DoAndWait(func() { row.MouseOut() })
+	if got := onView(v, func() string { return v.historyFull.Text }); got != historyHint {
+		t.Errorf("after the pointer left: %q", got)
+	}
+}
+
+// TestNestedCollections: a folder path saves folders in folders; the tree
+// shows them, and selecting an item deep inside opens it.
+func TestNestedCollections(t *testing.T) {
+	v, st := newView(t)
+	uithread.DoAndWait(func() {
+		v.SetRequest(composer.Request{Method: "POST", URL: "http://x/invoice"})
+		v.SaveToCollection(" Billing / Invoices ", "paid")
+		v.SetRequest(composer.Request{URL: "http://x/refund"})
+		v.SaveToCollection("Billing", "refund")
+		v.SetRequest(composer.Request{URL: "http://x/top"})
+		v.SaveToCollection("", "top")
+	})
+	items, _ := st.Collections()
+	folders := map[string]string{}
+	for _, it := range items {
+		folders[it.Name] = it.Folder
+	}
+	if folders["paid"] != "Billing/Invoices" || folders["refund"] != "Billing" || folders["top"] != "" {
+		t.Fatalf("stored folders %v", folders)
+	}
+	uithread.DoAndWait(func() {
+		if got := v.tree[""]; len(got) != 2 || got[0] != "d:Billing" || v.nodeLabel(got[1]) != "top" {
+			t.Errorf("root %q", got)
+		}
+		billing := v.tree["d:Billing"]
+		if len(billing) != 2 || billing[0] != "d:Billing/Invoices" || v.nodeLabel(billing[0]) != "Invoices" || v.nodeLabel(billing[1]) != "refund" {
+			t.Errorf("Billing holds %q", billing)
+		}
+		inner := v.tree["d:Billing/Invoices"]
+		if len(inner) != 1 || v.nodeLabel(inner[0]) != "paid" {
+			t.Fatalf("Billing/Invoices holds %q", inner)
+		}
+		v.SetRequest(composer.Request{})
+		v.colTree.Select(inner[0])
+		if v.url.Text != "http://x/invoice" || v.method.Text != "POST" || v.selected < 0 {
+			t.Errorf("selecting the nested item loaded %s %q", v.method.Text, v.url.Text)
+		}
+		if !v.colTree.IsBranchOpen("d:Billing/Invoices") {
+			t.Error("folders are not open after loading")
+		}
+	})
+	// Rows of the tree are drawn, nested ones too.
+	texts := onView(v, func() []string {
+		v.colTree.Resize(fyne.NewSize(300, 400)) // its tab is not the one shown
+		var out []string
+		for _, o := range test.LaidOutObjects(v.colTree) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() {
+				out = append(out, l.Text)
+			}
+		}
+		return out
+	})
+	for _, want := range []string{"Billing", "Invoices", "paid", "refund", "top"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("tree does not show %q: %q", want, texts)
+		}
+	}
+}
+
+// TestDialogsFitAndEscape: the save dialog's fields are wide enough to
+// type in, Escape closes it without saving.
+func TestDialogsFitAndEscape(t *testing.T) {
+	v, st := newView(t)
+	uithread.DoAndWait(func() {
+		v.window.Resize(fyne.NewSize(1000, 700))
+		v.saveToCollection()
+	})
+	var size fyne.Size
+	uithread.DoAndWait(func() {
+		top := v.window.Canvas().Overlays().Top()
+		for _, o := range test.LaidOutObjects(top) {
+			if e, ok := o.(*sendEntry); ok && e.Visible() {
+				size = e.Size()
+			}
+		}
+		test.Type(v.window.Canvas().Focused(), "not saved")
+		v.window.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	})
+	if size.Width < 300 {
+		t.Errorf("save dialog fields are %.0f px wide", size.Width)
+	}
+	if onView(v, func() bool { return v.window.Canvas().Overlays().Top() != nil }) {
+		t.Error("Escape did not close the save dialog")
+	}
+	if items, _ := st.Collections(); len(items) != 0 {
+		t.Errorf("Escape saved %+v", items)
+	}
 }
