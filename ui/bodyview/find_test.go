@@ -360,3 +360,21 @@ func (h *harness) at(target fyne.CanvasObject) fyne.Position {
 	}
 	return p
 }
+
+// BenchmarkScrollPage5MBJSONFinding is BenchmarkScrollPage5MBJSON with a
+// find marking "order" (once per object, tens of thousands of matches):
+// the cost of drawing the marks.
+func BenchmarkScrollPage5MBJSONFinding(b *testing.B) {
+	h := newHarness(b)
+	h.v.SetBody(bigJSON(5<<20), "application/json")
+	h.wait()
+	h.v.OpenFind()
+	h.v.find.entry.SetText("order")
+	h.wait()
+	if len(h.v.find.matches) < 10000 {
+		b.Fatalf("%d matches", len(h.v.find.matches))
+	}
+	for i := 0; b.Loop(); i++ {
+		h.v.list.ScrollTo((i * 997) % h.v.LineCount())
+	}
+}
