@@ -85,11 +85,13 @@ func parseTolerance(s string) (time.Duration, error) {
 }
 
 func writeVerdict(env Env, res signature.Result) {
-	verdict := "valid"
-	if !res.Valid {
-		verdict = "invalid"
+	line := fmt.Sprintf("valid: %s signature", res.Scheme)
+	switch {
+	case res.Unsigned:
+		line = "no signature"
+	case !res.Valid:
+		line = fmt.Sprintf("invalid: %s signature", res.Scheme)
 	}
-	line := fmt.Sprintf("%s: %s signature", verdict, res.Scheme)
 	if res.Reason != "" {
 		line += ": " + res.Reason
 	}

@@ -58,6 +58,7 @@ type verifyJSON struct {
 	Expected      string   `json:"expected"`
 	Received      string   `json:"received"`
 	TimestampAgeS *float64 `json:"timestamp_age_s"`
+	Unsigned      bool     `json:"unsigned"`
 }
 
 func verifyRun(t *testing.T, args ...string) (int, verifyJSON, string) {
@@ -228,5 +229,27 @@ func TestVerifySameOnEitherSide(t *testing.T) {
 		if fromFile[i] != fromServe[i] {
 			t.Errorf("file and running instance differ:\n--- file\n%s\n--- serve\n%s", fromFile[i], fromServe[i])
 		}
+	}
+}
+
+// An unsigned request says so on both outputs instead of "invalid".
+func TestVerifyUnsigned(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "u.db")
+	st, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &storage.Record{Summary: storage.Summary{Method: "POST", Path: "/plain", ReceivedAt: time.Now(), BodySize: 2},
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{}`), Host: "127.0.0.1:8080"}
+	if _, err := st.Append(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, v, _ := verifyRun(t, "1", "--secret", "x", "--json", "--db", db)
+	if code != 1 || v.Valid || !v.Unsigned {
+		t.Fatalf("json: exit %d %+v", code, v)
+	}
+	if code, _, out := verifyRun(t, "1", "--secret", "x", "--db", db); code != 1 || !strings.HasPrefix(out, "no signature: no known signature header found\n") {
+		t.Fatalf("text: exit %d %q", code, out)
 	}
 }

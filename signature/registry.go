@@ -217,7 +217,9 @@ func autoSpec() spec {
 		verify: func(req Request, opt Options) Result {
 			n, ok := Detect(req.Header)
 			if !ok {
-				return invalid("no known signature header found")
+				r := invalid("no known signature header found")
+				r.Unsigned = true
+				return r
 			}
 			r := registry[n].run(req, opt)
 			r.diagnosable = false // the detected scheme already diagnosed it

@@ -70,7 +70,7 @@ func TestDetect(t *testing.T) {
 
 func TestAutoNoHeader(t *testing.T) {
 	r, err := Verify("auto", jsonReq(), Options{Secret: "x"})
-	if err != nil || r.Valid || r.Reason != "no known signature header found" || r.Scheme != "auto" {
+	if err != nil || r.Valid || !r.Unsigned || r.Reason != "no known signature header found" || r.Scheme != "auto" {
 		t.Errorf("got %+v, %v", r, err)
 	}
 }

@@ -90,6 +90,10 @@ type Result struct {
 	TimestampAgeS *float64 `json:"timestamp_age_s"` // nil when the scheme has no timestamp
 	Stale         bool     `json:"stale,omitempty"` // signature right but timestamp outside tolerance
 	Diagnosis     string   `json:"diagnosis,omitempty"`
+	// Unsigned is set by auto detection when the request carries no
+	// signature header of any known scheme: there is nothing to be wrong,
+	// so front ends say "no signature" rather than "invalid".
+	Unsigned bool `json:"unsigned,omitempty"`
 
 	// diagnosable marks a failure that the mistake search may explain (a
 	// mismatch, as opposed to a missing header).

@@ -250,6 +250,7 @@ func (v *MainView) updateTitle() {
 	}
 	v.refreshTray()
 	v.filter.showCount()
+	v.syncClearAll()
 	if v.requests.Filtered() {
 		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s %s the filter", n, noun, verb))
 		return
@@ -309,8 +310,22 @@ func (v *MainView) deleteSelected() {
 	v.updateTitle()
 }
 
+// syncClearAll enables Clear all only when the store holds something. It
+// counts the store, not the list: a filter hides rows, Clear deletes them.
+func (v *MainView) syncClearAll() {
+	if n, err := v.core.Count(); err == nil && n == 0 {
+		v.bar.clear.Disable()
+		return
+	}
+	v.bar.clear.Enable()
+}
+
 func (v *MainView) confirmClear() {
-	n := v.requests.Count()
+	n, err := v.core.Count()
+	if err != nil {
+		dialog.ShowError(err, v.window)
+		return
+	}
 	if n == 0 {
 		return
 	}

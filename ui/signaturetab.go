@@ -158,6 +158,9 @@ func (s *SignatureTab) showResult(res signature.Result) {
 	case res.Valid:
 		s.verdict.SetText("✓ Valid " + res.Scheme + " signature")
 		s.verdict.Importance = widget.SuccessImportance
+	case res.Unsigned:
+		s.verdict.SetText("No signature")
+		s.verdict.Importance = widget.MediumImportance
 	case res.Stale:
 		s.verdict.SetText("✗ Signature right, timestamp outside the window")
 		s.verdict.Importance = widget.WarningImportance

@@ -88,3 +88,23 @@ func TestDefaultPrefix(t *testing.T) {
 		}
 	}
 }
+
+// A request with no signature header of any known scheme is unsigned, not
+// "invalid": there is nothing there to be wrong.
+func TestSignatureTabSaysNoSignature(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	h.post("POST", "/hooks/plain", "application/json", `{"a":1}`, nil)
+	h.waitForCount(1)
+	uithread.DoAndWait(func() { h.view.requests.list.Select(0) })
+	sig := h.view.inspector.signature
+	uithread.DoAndWait(func() {
+		test.Type(sig.secret, "whsec_any")
+		test.Tap(sig.verify)
+	})
+	if got := onUI(func() string { return sig.verdict.Text }); got != "No signature" {
+		t.Fatalf("an unsigned request shows %q", got)
+	}
+	if got := onUI(func() string { return sig.reason.Text }); got != "no known signature header found" {
+		t.Fatalf("reason %q", got)
+	}
+}

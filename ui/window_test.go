@@ -354,3 +354,28 @@ func TestURLShownWholeWhenThereIsRoom(t *testing.T) {
 		t.Fatalf("URL given %.0f px at 1600 px, needs %.0f", got, want)
 	}
 }
+
+// TestClearAllFollowsTheStore: Clear all is off on an empty store, on as
+// soon as something is stored, and its confirmation counts the store, not
+// the rows a filter leaves.
+func TestClearAllFollowsTheStore(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	if !onUI(h.view.bar.clear.Disabled) {
+		t.Fatal("Clear all is enabled on an empty store")
+	}
+	h.post("POST", "/a", "text/plain", "x", nil)
+	h.post("POST", "/b", "text/plain", "x", nil)
+	h.waitForCount(2)
+	h.waitFor("Clear all enabled", func() bool { return !h.view.bar.clear.Disabled() })
+	uithread.DoAndWait(func() { test.Type(h.view.filter.entry, "/a") })
+	h.waitFor("filter to one row", func() bool { return h.view.requests.Count() == 1 })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.clear) })
+	if msg := dialogText(t, h.window); msg != "Delete all 2 requests? This cannot be undone." {
+		t.Fatalf("confirmation says %q", msg)
+	}
+	tapDialogButton(t, h.window, "Yes")
+	h.waitFor("store emptied and Clear all off", func() bool {
+		n, _ := h.core.Count()
+		return n == 0 && h.view.bar.clear.Disabled()
+	})
+}
