@@ -2,7 +2,6 @@ package ui
 
 import (
 	"image/color"
-	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -54,35 +53,4 @@ func (t readableTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) colo
 		return c
 	}
 	return t.Theme.Color(name, v)
-}
-
-// contrastRatio is WCAG 2's contrast between two opaque colours.
-func contrastRatio(a, b color.Color) float64 {
-	la, lb := luminance(a), luminance(b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
-func luminance(c color.Color) float64 {
-	r, g, b, _ := color.NRGBAModel.Convert(c).RGBA()
-	lin := func(v uint32) float64 {
-		x := float64(v) / 0xffff
-		if x <= 0.03928 {
-			return x / 12.92
-		}
-		return math.Pow((x+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
-}
-
-// over paints a translucent colour (a selection or hover tint) on an
-// opaque background, as the screen shows it.
-func over(top, bottom color.Color) color.Color {
-	t := color.NRGBAModel.Convert(top).(color.NRGBA)
-	b := color.NRGBAModel.Convert(bottom).(color.NRGBA)
-	a := float64(t.A) / 0xff
-	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*a + float64(y)*(1-a))) }
-	return color.NRGBA{R: mix(t.R, b.R), G: mix(t.G, b.G), B: mix(t.B, b.B), A: 0xff}
 }

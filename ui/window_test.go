@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.hookscope/ui/contrast"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -271,14 +272,14 @@ func TestThemeTextContrast(t *testing.T) {
 		backgrounds := map[string]any{
 			"background":       bg,
 			"input background": th.Color(theme.ColorNameInputBackground, v),
-			"selected row":     over(th.Color(theme.ColorNameSelection, v), bg),
-			"hovered row":      over(th.Color(theme.ColorNameHover, v), bg),
-			"dialog":           over(th.Color(theme.ColorNameOverlayBackground, v), bg),
+			"selected row":     contrast.Over(th.Color(theme.ColorNameSelection, v), bg),
+			"hovered row":      contrast.Over(th.Color(theme.ColorNameHover, v), bg),
+			"dialog":           contrast.Over(th.Color(theme.ColorNameOverlayBackground, v), bg),
 		}
 		for _, text := range texts {
 			for name, back := range backgrounds {
 				fg := th.Color(text, v)
-				if r := contrastRatio(fg, back.(interface{ RGBA() (r, g, b, a uint32) })); r < 4.5 {
+				if r := contrast.Ratio(fg, back.(interface{ RGBA() (r, g, b, a uint32) })); r < 4.5 {
 					t.Errorf("variant %d: %s on %s is %.2f:1", v, text, name, r)
 				}
 			}
@@ -289,13 +290,13 @@ func TestThemeTextContrast(t *testing.T) {
 			{theme.ColorNameForegroundOnSuccess, theme.ColorNameSuccess},
 			{theme.ColorNameForegroundOnWarning, theme.ColorNameWarning},
 		} {
-			if r := contrastRatio(th.Color(pair[0], v), th.Color(pair[1], v)); r < 4.5 {
+			if r := contrast.Ratio(th.Color(pair[0], v), th.Color(pair[1], v)); r < 4.5 {
 				t.Errorf("variant %d: %s on %s is %.2f:1", v, pair[0], pair[1], r)
 			}
 		}
 	}
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"} {
-		if r := contrastRatio(rgb(0xffffff), methodColor(m)); r < 4.5 {
+		if r := contrast.Ratio(rgb(0xffffff), methodColor(m)); r < 4.5 {
 			t.Errorf("white %s on its badge is %.2f:1", m, r)
 		}
 	}

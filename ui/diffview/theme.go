@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
-	"dev.hookscope/ui/bodyview"
+	"dev.hookscope/ui/contrast"
 )
 
 // A difference tints its row with its colour at this alpha at most, and at
@@ -64,10 +64,10 @@ func tint(name fyne.ThemeColorName) color.Color {
 }
 
 func readableOn(tint, bg color.Color) bool {
-	back := bodyview.Over(tint, bg)
+	back := contrast.Over(tint, bg)
 	for _, name := range rowTexts {
 		fg := theme.Color(name)
-		if bodyview.Contrast(fg, back) < min(bodyview.MinContrast, bodyview.Contrast(fg, bg)) {
+		if contrast.Ratio(fg, back) < min(contrast.MinAA, contrast.Ratio(fg, bg)) {
 			return false
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"dev.hookscope/ui/bodyview"
+	"dev.hookscope/ui/contrast"
 )
 
 // variantTheme is a theme shown in one variant whatever the system asks.
@@ -57,16 +57,16 @@ func TestTintsKeepTextReadable(t *testing.T) {
 				if _, _, _, alpha := tinted.RGBA(); alpha == 0 {
 					t.Errorf("%s theme, variant %d: %s rows are not tinted at all", base.name, v, kind.name)
 				}
-				back := bodyview.Over(tinted, bg)
+				back := contrast.Over(tinted, bg)
 				for _, text := range rowTexts {
 					fg := theme.Color(text)
-					got, plain := bodyview.Contrast(fg, back), bodyview.Contrast(fg, bg)
+					got, plain := contrast.Ratio(fg, back), contrast.Ratio(fg, bg)
 					// Fyne's own dark disabled grey is 1.6:1 on its plain
 					// background: only the faintest tint is left there.
-					if _, _, _, alpha := tinted.RGBA(); alpha>>8 > minTintAlpha && got < min(bodyview.MinContrast, plain) {
+					if _, _, _, alpha := tinted.RGBA(); alpha>>8 > minTintAlpha && got < min(contrast.MinAA, plain) {
 						t.Errorf("%s theme, variant %d: %s on a %s row is %.2f:1 (plain %.2f:1)", base.name, v, text, kind.name, got, plain)
 					}
-					if base.name == "readable" && got < bodyview.MinContrast {
+					if base.name == "readable" && got < contrast.MinAA {
 						t.Errorf("readable theme, variant %d: %s on a %s row is %.2f:1", v, text, kind.name, got)
 					}
 				}

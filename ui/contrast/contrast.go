@@ -1,16 +1,19 @@
-package bodyview
+// Package contrast measures text against its background as WCAG 2 does,
+// for the theme's test and for tints computed at run time (the diff
+// view's rows). It is the one implementation; it needs no Fyne.
+package contrast
 
 import (
 	"image/color"
 	"math"
 )
 
-// MinContrast is WCAG AA's contrast for body text.
-const MinContrast = 4.5
+// MinAA is WCAG AA's contrast for body text.
+const MinAA = 4.5
 
-// Contrast is WCAG 2's contrast ratio between two opaque colours, from
+// Ratio is WCAG 2's contrast ratio between two opaque colours, from
 // 1 (the same) to 21 (black on white).
-func Contrast(a, b color.Color) float64 {
+func Ratio(a, b color.Color) float64 {
 	la, lb := luminance(a), luminance(b)
 	if la < lb {
 		la, lb = lb, la
