@@ -5,7 +5,6 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 	"sync"
 
@@ -58,13 +57,11 @@ func stripeEventID(body []byte) string {
 	if !bytes.Contains(body, []byte(`"evt_`)) {
 		return ""
 	}
-	var ev struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(body, &ev) != nil || !strings.HasPrefix(ev.ID, "evt_") {
+	id, ok := topLevelID(body)
+	if !ok || !strings.HasPrefix(id, "evt_") {
 		return ""
 	}
-	return ev.ID
+	return id
 }
 
 // DefaultDuplicateCapacity bounds a DuplicateIndex made with capacity 0.
