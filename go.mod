@@ -12,6 +12,7 @@ require (
 	go.uber.org/goleak v1.3.0
 	golang.org/x/image v0.24.0
 	golang.org/x/net v0.35.0
+	golang.org/x/oauth2 v0.38.0
 	mvdan.cc/sh/v3 v3.14.1
 )
 

@@ -61,6 +61,9 @@ type Auth struct {
 	KeyIn    string `json:"key_in,omitempty"`
 	Scheme   string `json:"scheme,omitempty"`
 	Secret   string `json:"secret,omitempty"`
+	// OAuth is the oauth2 kind's settings (oauth.go); the token itself
+	// is the environment's, not the request's.
+	OAuth *OAuth `json:"oauth,omitempty"`
 }
 
 // Request is a composed request as edited. URL is the source of truth for
@@ -357,6 +360,8 @@ func applyAuth(a Auth, sub func(string) string, method string, u *url.URL, h htt
 		} else {
 			h.Set(name, sub(a.KeyValue))
 		}
+	case AuthOAuth2:
+		return applyOAuth(sub, h)
 	case AuthSign:
 		if a.Scheme == "" {
 			return errors.New("signing: choose a webhook provider scheme")
