@@ -216,8 +216,7 @@ func (c *OAuthClient) Obtain(ctx context.Context, envName string, env *Environme
 	return st, nil
 }
 
-// Token returns envName's token, refreshed first when it expires within
-// RefreshBefore. ok is false when the environment has no token. An
+// Token returns envName's token, refreshed first when it is Due. ok is false when the environment has no token. An
 // expired token that cannot be refreshed is an error saying what to do.
 func (c *OAuthClient) Token(ctx context.Context, envName string, env *Environment) (tok storage.OAuthToken, ok bool, err error) {
 	tok, ok, err = c.Store.OAuthToken(envName)
@@ -231,10 +230,19 @@ func (c *OAuthClient) Token(ctx context.Context, envName string, env *Environmen
 	return tok, true, err
 }
 
-// Due says whether tok expires within RefreshBefore (never when the server
-// gave no expiry).
+// Due says whether tok expires within RefreshBefore, or within half its
+// lifetime when that is shorter (a server issuing 20-second tokens would
+// otherwise have every fresh token refreshed again at once); never when
+// the server gave no expiry.
 func (c *OAuthClient) Due(tok storage.OAuthToken) bool {
-	return !tok.Expiry.IsZero() && !c.now().Add(RefreshBefore).Before(tok.Expiry)
+	if tok.Expiry.IsZero() {
+		return false
+	}
+	margin := RefreshBefore
+	if life := tok.Expiry.Sub(tok.ObtainedAt); !tok.ObtainedAt.IsZero() && life > 0 && life/2 < margin {
+		margin = life / 2
+	}
+	return !c.now().Add(margin).Before(tok.Expiry)
 }
 
 // Refresh replaces envName's token with a new one: through its refresh

@@ -254,8 +254,16 @@ func TestOAuthRefreshAfterExpiry(t *testing.T) {
 		t.Errorf("expiry %v, want %v (expires_in on the client's clock)", first.Expiry, want)
 	}
 
-	// A one-second token is due at once (within RefreshBefore), so Token
-	// refreshes it; past its expiry it does too.
+	// A one-second token is not due in the first half of its life (else
+	// every fresh short token would be refreshed again at once), is due
+	// in the second, and past its expiry.
+	if c.Due(first) {
+		t.Error("a fresh one-second token is due")
+	}
+	clock.Add(600 * time.Millisecond)
+	if !c.Due(first) {
+		t.Error("a one-second token 0.4 s before expiry is not due")
+	}
 	clock.Add(2 * time.Second)
 	got, ok, err := c.Token(context.Background(), "dev", env)
 	if err != nil || !ok {
