@@ -218,7 +218,7 @@ func (v *View) ImportCurl(text string) {
 // Code returns the request as edited in lang: "curl" or one of
 // composer.SnippetLangs.
 func (v *View) Code(lang string) (string, error) {
-	req, body, err := composer.Build(v.Request(), v.currentEnv())
+	req, body, err := composer.Build(v.Request(), v.sendEnv()) // with the OAuth token, as Send builds it
 	if err != nil {
 		return "", err
 	}

@@ -65,6 +65,7 @@ var authLabels = []struct{ kind, label string }{
 	{composer.AuthBearer, "Bearer token"},
 	{composer.AuthAPIKey, "API key"},
 	{composer.AuthSign, "Sign as webhook provider"},
+	{composer.AuthOAuth2, "OAuth 2.0"},
 }
 
 var bodyKinds = []string{composer.BodyNone, composer.BodyRaw, composer.BodyForm, composer.BodyMultipart, composer.BodyBinary}
@@ -100,6 +101,7 @@ type View struct {
 	secret    *sendEntry
 	authArea  *fyne.Container
 	authParts map[string]fyne.CanvasObject
+	oauth     *oauthPanel // the OAuth 2.0 mode (oauth.go)
 
 	envs      []composer.Environment
 	envSelect *widget.Select
@@ -166,7 +168,7 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.bodyKind.SetSelected(composer.BodyNone)
 
 	v.buildAuth()
-	v.envSelect = widget.NewSelect(nil, nil)
+	v.envSelect = widget.NewSelect(nil, func(string) { v.oauth.showToken() })
 	v.loadEnvironments()
 
 	v.send = widget.NewButton("Send", v.Send)
@@ -272,6 +274,7 @@ func (v *View) buildAuth() {
 			widget.NewForm(widget.NewFormItem("Scheme", v.scheme), widget.NewFormItem("Secret", v.secret)),
 			widget.NewLabel("Signed over the final body with a fresh timestamp, as the provider would.")),
 	}
+	v.authParts[composer.AuthOAuth2] = v.buildOAuth()
 	v.authArea = container.NewStack()
 	labels := make([]string, len(authLabels))
 	for i, a := range authLabels {
@@ -384,6 +387,9 @@ func (v *View) Request() composer.Request {
 	if v.bigBody != nil {
 		r.RawBody = *v.bigBody
 	}
+	if r.Auth.Kind == composer.AuthOAuth2 {
+		r.Auth.OAuth = v.oauth.config()
+	}
 	return r
 }
 
@@ -439,6 +445,7 @@ func (v *View) SetRequest(r composer.Request) {
 	}
 	v.scheme.SetSelected(a.Scheme)
 	v.secret.SetText(a.Secret)
+	v.oauth.set(a.OAuth)
 }
 
 func (v *View) openJSON(raw json.RawMessage) {
@@ -481,7 +488,10 @@ func (v *View) Send() {
 		return
 	}
 	r := v.Request()
-	req, body, err := composer.Build(r, v.currentEnv())
+	if v.refreshBeforeSend(r) {
+		return // sends once the OAuth token is refreshed
+	}
+	req, body, err := composer.Build(r, v.sendEnv())
 	if err != nil {
 		v.showProblem(err.Error())
 		return
