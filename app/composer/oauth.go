@@ -326,11 +326,14 @@ func describe(err error, grant string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		msg := re.ErrorCode
-		if msg == "" {
+		if msg == "" && re.Response != nil {
 			msg = fmt.Sprintf("HTTP %d", re.Response.StatusCode)
 		}
 		if re.ErrorDescription != "" {
 			msg += ": " + re.ErrorDescription
+		}
+		if grant == "refresh_token" {
+			msg += "; press Get token"
 		}
 		return fmt.Errorf("OAuth 2.0 (%s): the server refused: %s", strings.ReplaceAll(grant, "_", " "), msg)
 	}

@@ -303,7 +303,7 @@ func TestOAuthRefreshAfterExpiry(t *testing.T) {
 	srv.mu.Unlock()
 	clock.Add(time.Hour)
 	_, _, err = c.Token(context.Background(), "dev", env)
-	if err == nil || !strings.Contains(err.Error(), "refresh token revoked") {
+	if err == nil || !strings.Contains(err.Error(), "refresh token revoked; press Get token") {
 		t.Errorf("revoked refresh token: %v", err)
 	}
 
@@ -402,5 +402,18 @@ func TestOpenBrowserWithoutOpener(t *testing.T) {
 		t.Error("OpenBrowser succeeded with no opener on PATH")
 	} else if !strings.Contains(err.Error(), "no browser opener") {
 		t.Errorf("error %v", errors.Unwrap(err))
+	}
+}
+
+func TestOAuthServerErrorWithoutCode(t *testing.T) {
+	// A token endpoint answering an HTML error page: the sentence names
+	// the status and leaves the page (which may echo the request) out.
+	srv := newAuthServer(t)
+	c := &OAuthClient{Store: openTokenStore(t)}
+	cfg := srv.oauth(GrantClientCredentials)
+	cfg.TokenURL = srv.URL + "/missing"
+	_, err := c.Obtain(context.Background(), "", srv.env(), cfg, Prompt{})
+	if err == nil || err.Error() != "OAuth 2.0 (client credentials): the server refused: HTTP 404" {
+		t.Errorf("error %v", err)
 	}
 }
