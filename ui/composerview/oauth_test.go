@@ -31,8 +31,11 @@ type tokenServer struct {
 	n         int
 	expiresIn int
 	codes     map[string]string // code → PKCE challenge
-	grants    []string
-	auths     []string // Authorization headers /api received
+	// devicePending is how many device polls answer
+	// authorization_pending before the token.
+	devicePending int
+	grants        []string
+	auths         []string // Authorization headers /api received
 }
 
 func newTokenServer(t *testing.T) *tokenServer {
@@ -74,6 +77,13 @@ func newTokenServer(t *testing.T) *tokenServer {
 				return
 			}
 		case "refresh_token":
+		case "urn:ietf:params:oauth:grant-type:device_code":
+			if s.devicePending > 0 {
+				s.devicePending--
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, `{"error":"authorization_pending"}`)
+				return
+			}
 		default:
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, `{"error":"unsupported_grant_type"}`)
@@ -86,6 +96,11 @@ func newTokenServer(t *testing.T) *tokenServer {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ans)
+	})
+	mux.HandleFunc("POST /device", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"device_code": "dc", "user_code": "BDWP-HQPK",
+			"verification_uri": s.URL + "/activate", "verification_uri_complete": s.URL + "/activate?code=BDWP-HQPK", "expires_in": 600})
 	})
 	mux.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -264,5 +279,58 @@ func TestOAuthModeAuthorizationCodeShowsURLAndRefreshesBeforeSend(t *testing.T) 
 	}
 	if len(auths) != 1 || auths[0] != "Bearer "+second.AccessToken {
 		t.Errorf("the API received %q, want the refreshed token", auths)
+	}
+}
+
+func TestOAuthModeDeviceCodeAndCancel(t *testing.T) {
+	srv := newTokenServer(t)
+	srv.devicePending = 3
+	v, st := newView(t)
+	p := v.oauth
+	p.client = func(ts composer.TokenStore) *composer.OAuthClient {
+		return &composer.OAuthClient{Store: ts, PollInterval: 20 * time.Millisecond}
+	}
+	uithread.DoAndWait(func() {
+		v.authKind.SetSelected("OAuth 2.0")
+		p.grant.SetSelected("Device code")
+		test.Type(p.tokenURL, srv.URL+"/token")
+		test.Type(p.deviceURL, srv.URL+"/device")
+		test.Type(p.clientID, "app")
+		test.Tap(p.get)
+	})
+	// The code to type and the page to type it on are shown while the
+	// server still answers authorization_pending.
+	waitFor(t, "the device code", func() bool { return strings.Contains(p.prompt.Text, "BDWP-HQPK") })
+	uithread.DoAndWait(func() {
+		if !strings.Contains(p.prompt.Text, srv.URL+"/activate") || p.link.Text != srv.URL+"/activate?code=BDWP-HQPK" {
+			t.Errorf("prompt %q, link %q", p.prompt.Text, p.link.Text)
+		}
+	})
+	waitFor(t, "the token", func() bool { return strings.HasPrefix(p.status.Text, "Token ") })
+	if tok, ok, _ := st.OAuthToken(""); !ok || tok.RefreshToken == "" {
+		t.Errorf("stored %v", ok)
+	}
+
+	// Cancel sign-in ends a flow that waits for a browser that never comes.
+	p.openBrowser = func(string) error { return nil }
+	uithread.DoAndWait(func() {
+		p.grant.SetSelected("Authorization code (PKCE, browser)")
+		test.Type(p.authURL, srv.URL+"/authorize")
+		test.Tap(p.get)
+		if !p.get.Disabled() || !p.cancelBtn.Visible() {
+			t.Error("Get token is not disabled while signing in")
+		}
+	})
+	waitFor(t, "the sign-in page prompt", func() bool { return p.link.Visible() })
+	uithread.DoAndWait(func() { test.Tap(p.cancelBtn) })
+	waitFor(t, "the cancelled flow", func() bool { return strings.Contains(p.status.Text, "cancelled") })
+	uithread.DoAndWait(func() {
+		if p.get.Disabled() || p.cancelBtn.Visible() {
+			t.Error("the buttons did not come back after Cancel sign-in")
+		}
+	})
+	// The device flow's token is kept: a cancelled sign-in replaces nothing.
+	if _, ok, _ := st.OAuthToken(""); !ok {
+		t.Error("a cancelled sign-in dropped the token")
 	}
 }
