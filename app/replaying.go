@@ -88,6 +88,16 @@ func Millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 // history linked to its source, and returns it. An exchange that got no
 // answer is kept too, with its error.
 func (c *Core) Replay(ctx context.Context, id uint64, spec ReplaySpec) (storage.ReplayRecord, error) {
+	entry, err := c.sendReplay(ctx, id, spec)
+	if entry.Target != "" { // sent: counted whether or not it was saved
+		c.tel.replay(entry)
+	}
+	return entry, err
+}
+
+// sendReplay is Replay without counting it as one: forwards send through
+// it and are counted as forwards.
+func (c *Core) sendReplay(ctx context.Context, id uint64, spec ReplaySpec) (storage.ReplayRecord, error) {
 	rec, err := c.store.Get(id)
 	if err != nil {
 		return storage.ReplayRecord{}, err

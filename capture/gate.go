@@ -55,13 +55,14 @@ func newGate(cfg Config) (*gate, error) {
 	return g, nil
 }
 
-// admit answers and returns false for a request that must not be stored.
-func (g *gate) admit(w http.ResponseWriter, r *http.Request) bool {
+// admit answers a request that must not be stored and returns the status
+// it was refused with; 0 admits it.
+func (g *gate) admit(w http.ResponseWriter, r *http.Request) int {
 	if len(g.allow) > 0 {
 		ap, err := netip.ParseAddrPort(r.RemoteAddr)
 		if err != nil || !g.allowed(ap.Addr().Unmap()) {
 			writeJSON(w, http.StatusForbidden, `{"ok":false,"error":`+strconv.Quote("not stored: this listener does not accept requests from "+ap.Addr().Unmap().String())+`}`)
-			return false
+			return http.StatusForbidden
 		}
 	}
 	if (g.token != nil || g.basic != nil) && !g.authorized(r.Header) {
@@ -69,17 +70,17 @@ func (g *gate) admit(w http.ResponseWriter, r *http.Request) bool {
 			w.Header().Add("WWW-Authenticate", c)
 		}
 		writeJSON(w, http.StatusUnauthorized, `{"ok":false,"error":`+strconv.Quote("not stored: "+g.needs())+`}`)
-		return false
+		return http.StatusUnauthorized
 	}
 	if g.rate != nil {
 		if ok, wait := g.rate.take(time.Now()); !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeJSON(w, http.StatusTooManyRequests, `{"ok":false,"error":`+strconv.Quote(fmt.Sprintf("not stored: over this listener's limit of %g requests per second; retry after %d s", g.rate.rate, secs))+`}`)
-			return false
+			return http.StatusTooManyRequests
 		}
 	}
-	return true
+	return 0
 }
 
 func (g *gate) allowed(a netip.Addr) bool {

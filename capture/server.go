@@ -80,6 +80,9 @@ type Config struct {
 	// bucket holding one second's worth); over it: 429 with Retry-After,
 	// not stored. 0 means no limit.
 	Rate float64
+	// Observer, when set, is told what the listener did with each request
+	// (stored and answered, or refused), for metrics.
+	Observer Observer
 }
 
 func (c *Config) withDefaults() Config {
@@ -160,6 +163,9 @@ func Start(store Store, cfg Config) (*Server, error) {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, listenError(cfg.Addr, err)
+	}
+	if cfg.Observer != nil && cfg.TLSCert == nil {
+		ln = observedListener{Listener: ln, obs: cfg.Observer}
 	}
 	if cfg.TLSCert != nil {
 		ln = tls.NewListener(ln, &tls.Config{
@@ -274,7 +280,8 @@ func (s *Server) delayFits(end time.Time) bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Refused requests are answered before their body is read, so a
 	// stranger's upload costs nothing (net/http drains or drops the rest).
-	if !s.gate.admit(w, r) {
+	if status := s.gate.admit(w, r); status != 0 {
+		s.refused(status)
 		return
 	}
 	// Room for the body is reserved before its first byte is read; a body
@@ -284,16 +291,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer res.release()
 	if err := res.grow(firstReservation(r.ContentLength, s.cfg.MaxBody)); err != nil {
 		s.refuseForRoom(w, err)
+		s.refused(http.StatusServiceUnavailable)
 		return
 	}
 	rec, err := readRecord(r, s.cfg.MaxBody, res, s.gate.redacts())
 	if errors.Is(err, errNoRoom) || errors.Is(err, errShuttingDown) {
 		s.refuseForRoom(w, err)
+		s.refused(http.StatusServiceUnavailable)
 		return
 	}
 	if err != nil {
 		// The client went away or broke the body: nothing to acknowledge.
 		writeJSON(w, http.StatusBadRequest, `{"ok":false,"error":`+strconv.Quote("could not read the request body: "+err.Error())+`}`)
+		s.refused(http.StatusBadRequest)
 		return
 	}
 	rec.Status = http.StatusOK
@@ -310,6 +320,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.logStoreError(err)
 		writeJSON(w, http.StatusServiceUnavailable, `{"ok":false,"error":`+strconv.Quote("not stored: "+senderReason(err))+`}`)
+		s.refused(http.StatusServiceUnavailable)
 		return
 	}
 	if s.cfg.OnStored != nil {
@@ -322,10 +333,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		res.release()
 		if ok {
 			s.answer(w, r, a)
+			s.answered(rec, answeredStatus(a))
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, `{"ok":true,"id":`+strconv.FormatUint(id, 10)+`}`)
+	s.answered(rec, http.StatusOK)
 }
 
 // refuseForRoom answers a body the budget had no room for (or that was

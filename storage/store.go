@@ -40,6 +40,9 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync turns off fsync; only benchmarks that measure its cost use it.
 	NoSync bool
+	// OnCommit, when set, is told of each group commit of Append, on the
+	// writer's goroutine after the commit returns (see CommitInfo).
+	OnCommit func(CommitInfo)
 }
 
 // Store is a bbolt file of captured requests with a single group-commit
@@ -51,6 +54,8 @@ type Store struct {
 	wg      sync.WaitGroup
 	mu      sync.RWMutex // guards closed against Append racing Close
 	closed  bool
+	// onCommit is Options.OnCommit; set before the writer starts.
+	onCommit func(CommitInfo)
 }
 
 type pendingAppend struct {
@@ -98,7 +103,7 @@ func Open(path string, opt Options) (st *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("the database %s: %w", path, err)
 	}
-	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024)}
+	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit}
 	s.wg.Add(1)
 	go s.writeLoop()
 	return s, nil

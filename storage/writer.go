@@ -109,6 +109,10 @@ func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*
 }
 
 func (s *Store) commitGroup(w *recordWriter, group []*pendingAppend) {
+	var start time.Time
+	if s.onCommit != nil {
+		start = time.Now()
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w.begin(tx)
 		for _, p := range group {
@@ -124,6 +128,11 @@ func (s *Store) commitGroup(w *recordWriter, group []*pendingAppend) {
 		return addCount(tx, len(group))
 	})
 	w.end()
+	if s.onCommit != nil {
+		// Told before the senders are released, so a caller that has its
+		// ID also finds its commit counted.
+		s.onCommit(CommitInfo{Duration: time.Since(start), Requests: len(group), Err: err != nil})
+	}
 	if err != nil {
 		err = writeError(s.path, err)
 	}
