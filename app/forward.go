@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"dev.hookscope/app/broker"
 	"dev.hookscope/capture"
 	"dev.hookscope/replay"
 	"dev.hookscope/sender"
@@ -48,6 +49,8 @@ type forwarder struct {
 	wg    sync.WaitGroup
 	// running is set by start; a passive core queues nothing.
 	running bool
+	// brokers publish to nats:// and kafka:// targets (forward_broker.go).
+	brokers brokerSet
 }
 
 type forwardJob struct {
@@ -68,6 +71,7 @@ func (f *forwarder) start() {
 	for range forwardWorkers {
 		f.wg.Go(f.work)
 	}
+	f.syncBrokers()
 }
 
 func sortRules(rules []ForwardRule) []ForwardRule {
@@ -95,6 +99,10 @@ func (f *forwarder) rule(path string) (ForwardRule, bool) {
 // enqueue never blocks: the sender of the capture is waiting for its answer.
 func (f *forwarder) enqueue(s storage.Summary) {
 	rule, ok := f.rule(s.Path)
+	if ok && broker.IsTarget(rule.Target) {
+		f.wakeBroker(rule) // its publisher reads the capture from the store
+		return
+	}
 	if !ok || rule.Relay {
 		return // relayed requests are forwarded while their sender waits
 	}
@@ -138,7 +146,7 @@ func (f *forwarder) deliver(id uint64, target string) storage.ReplayRecord {
 // target that does not answer gets the sender a 502 (the capture is kept).
 func (c *Core) relay(rec *storage.Record) (capture.Answer, bool) {
 	rule, ok := c.forward.rule(rec.Path)
-	if !ok || !rule.Relay {
+	if !ok || !rule.Relay || broker.IsTarget(rule.Target) {
 		return capture.Answer{}, false
 	}
 	entry := c.forward.deliver(rec.ID, rule.Target)
@@ -173,6 +181,7 @@ func (f *forwarder) record(id uint64, r storage.ForwardResult) {
 
 // close waits for queued forwards to finish.
 func (f *forwarder) close() {
+	f.stopBrokers()
 	close(f.queue)
 	f.wg.Wait()
 }
@@ -202,6 +211,12 @@ func (c *Core) SetForwardRules(rules []ForwardRule) error {
 		if !strings.HasPrefix(r.Prefix, "/") {
 			return fmt.Errorf("a path prefix starts with / (got %q)", r.Prefix)
 		}
+		if broker.IsTarget(r.Target) {
+			if err := checkBrokerRule(r); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := replay.TargetURL(&storage.Record{Summary: storage.Summary{Path: "/"}}, r.Target); err != nil {
 			return fmt.Errorf("forward target %q: %w", r.Target, err)
 		}
@@ -210,12 +225,16 @@ func (c *Core) SetForwardRules(rules []ForwardRule) error {
 	if err != nil {
 		return err
 	}
+	if err := c.forward.prepareBrokerCursors(rules); err != nil {
+		return err
+	}
 	if err := c.store.PutSetting(settingForward, raw); err != nil {
 		return fmt.Errorf("save the forwarding rules: %w", err)
 	}
 	c.forward.mu.Lock()
 	c.forward.rules = sortRules(rules)
 	c.forward.mu.Unlock()
+	c.forward.syncBrokers()
 	c.hub.Publish(SettingsChanged)
 	return nil
 }

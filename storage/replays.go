@@ -89,6 +89,9 @@ type ForwardResult struct {
 	DurationMs float64   `json:"duration_ms"`
 	// ReplayID is the history entry with the full exchange, if recorded.
 	ReplayID uint64 `json:"replay_id,omitempty"`
+	// Acked is where a broker target (NATS, Kafka) put the message, set
+	// once the broker acknowledged it ("stream HOOKS seq 42").
+	Acked string `json:"acked,omitempty"`
 }
 
 // AppendReplay stores r (applying the body limits) and returns its ID.
