@@ -45,9 +45,12 @@ type Monitor struct {
 
 	requests, forwards, latency                *chart
 	requestTotals, forwardTotals, latencyTotal *widget.Label
-	updated                                    *widget.Label
-	errText                                    *widget.Label
-	root                                       fyne.CanvasObject
+	// sinceStart shows the Prometheus counters GET /metrics serves
+	// (docs/cli.md, "Metrics"), read from the same registry.
+	sinceStart *widget.Label
+	updated    *widget.Label
+	errText    *widget.Label
+	root       fyne.CanvasObject
 }
 
 // NewMonitor builds the panel; it shows nothing until Refresh or Start.
@@ -62,6 +65,8 @@ func NewMonitor(core *app.Core) *Monitor {
 	for _, l := range []*widget.Label{m.requestTotals, m.forwardTotals, m.latencyTotal} {
 		l.Wrapping = fyne.TextWrapWord
 	}
+	m.sinceStart = widget.NewLabel("")
+	m.sinceStart.Wrapping = fyne.TextWrapWord
 	m.updated = widget.NewLabel("")
 	m.updated.Importance = widget.LowImportance
 	m.errText = widget.NewLabel("")
@@ -79,7 +84,8 @@ func NewMonitor(core *app.Core) *Monitor {
 		}
 		return container.NewBorder(head, nil, nil, nil, c)
 	}
-	m.root = container.NewBorder(m.errText, m.updated, nil, nil, container.NewGridWithRows(3,
+	top := container.NewVBox(m.errText, title("Since start"), m.sinceStart)
+	m.root = container.NewBorder(top, m.updated, nil, nil, container.NewGridWithRows(3,
 		section("Requests per minute", m.requestTotals, m.requests, nil),
 		section("Forwards per minute", m.forwardTotals, m.forwards, legend(forwardColors, forwardNames)),
 		section("Latency of requests sent", m.latencyTotal, m.latency, legend(latencyColors, []string{"p50", "p95"})),
@@ -94,6 +100,7 @@ func (m *Monitor) Object() fyne.CanvasObject { return m.root }
 func (m *Monitor) Refresh() {
 	met, err := m.core.Metrics(m.now(), m.window)
 	m.show(met, err)
+	m.showSinceStart(m.core.MetricsSinceStart())
 }
 
 // Start refreshes the panel every five seconds until stop is closed. The
@@ -110,12 +117,16 @@ func (m *Monitor) Start(stop <-chan struct{}) {
 			case <-t.C:
 			}
 			met, err := m.core.Metrics(m.now(), m.window)
+			since, sinceErr := m.core.MetricsSinceStart()
 			select {
 			case <-stop:
 				return
 			default:
 			}
-			uithread.Do(func() { m.show(met, err) })
+			uithread.Do(func() {
+				m.show(met, err)
+				m.showSinceStart(since, sinceErr)
+			})
 		}
 	}()
 }
@@ -154,6 +165,26 @@ func (m *Monitor) show(met app.Metrics, err error) {
 	m.forwardTotals.SetText(forwardTotals(met.Total.Forwards))
 	m.latencyTotal.SetText(latencyTotals(met.Total.Replays))
 	m.updated.SetText(fmt.Sprintf("Last %s, by minute · updated %s", humanWindow(met.To.Sub(met.From)+met.Step), met.To.Local().Format("15:04:05")))
+}
+
+func (m *Monitor) showSinceStart(s app.SinceStart, err error) {
+	if err != nil {
+		m.sinceStart.SetText("Cannot read the counters: " + err.Error())
+		return
+	}
+	m.sinceStart.SetText(sinceStartText(s))
+}
+
+// sinceStartText is one line of the counters since the store was opened.
+func sinceStartText(s app.SinceStart) string {
+	parts := []string{fmt.Sprintf("%d captured", s.Captured), fmt.Sprintf("%d refused", s.Refused),
+		fmt.Sprintf("forwards %d ok, %d failed", s.ForwardsOK(), s.ForwardsFailed()),
+		fmt.Sprintf("%d replayed", s.ReplayCount())}
+	if s.Commits > 0 {
+		parts = append(parts, fmt.Sprintf("commit p50 %s, p99 %s over %d commits",
+			formatMs(s.CommitP50*1000), formatMs(s.CommitP99*1000), s.Commits))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func humanWindow(d time.Duration) string {

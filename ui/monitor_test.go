@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"image/color"
 	"math"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -296,4 +299,43 @@ func monitorSameColor(a, b color.Color) bool {
 	r1, g1, b1, a1 := a.RGBA()
 	r2, g2, b2, a2 := b.RGBA()
 	return r1 == r2 && g1 == g2 && b1 == b2 && a1 == a2
+}
+
+// TestMonitorSinceStartShowsWhatMetricsServes: requests sent to the real
+// listener show in "Since start" as the count the registry behind
+// GET /metrics holds.
+func TestMonitorSinceStartShowsWhatMetricsServes(t *testing.T) {
+	h := newMonitorHarness(t)
+	if err := h.core.StartListener(""); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	for i := range 3 {
+		resp, err := client.Post(h.core.ListenerURL()+"/hook", "application/json", strings.NewReader(fmt.Sprintf(`{"n":%d}`, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	families, err := h.core.MetricsGatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped := 0.0
+	for _, f := range families {
+		if f.GetName() == "hookscope_requests_captured_total" {
+			for _, m := range f.GetMetric() {
+				scraped += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if scraped != 3 {
+		t.Fatalf("the registry counts %v captures, want 3", scraped)
+	}
+	h.refresh()
+	got := h.mon.sinceStart.Text
+	if !strings.HasPrefix(got, "3 captured · 0 refused · forwards 0 ok, 0 failed · 0 replayed · commit p50 ") {
+		t.Errorf("since start: %q", got)
+	}
 }
