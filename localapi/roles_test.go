@@ -160,6 +160,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 			return "DELETE", "/v1/tokens/" + name, ""
 		}, ok: 200}},
 		"GET /v1/secrets/match": {{prepare: fixed("GET", "/v1/secrets/match?path=/s/x", ""), ok: 200}},
+		"POST /v1/composer/collections": {{prepare: fixed("POST", "/v1/composer/collections", `{"collection":"C","items":[{"folder":"C","name":"n","request":{"method":"GET","url":"{{baseUrl}}/"}}],"environment":{"name":"C","vars":[]}}`), ok: 200}},
 	}
 
 	// The least role of each route, said here again so that a change of
@@ -174,6 +175,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		"GET /v1/retention": A, "PUT /v1/retention": A, "GET /v1/forward": A, "PUT /v1/forward": A,
 		"GET /v1/secrets": A, "POST /v1/secrets": A, "DELETE /v1/secrets": A, "GET /v1/secrets/match": A,
 		"GET /v1/rules": A, "PUT /v1/rules": A, "GET /v1/tokens": A, "POST /v1/tokens": A, "DELETE /v1/tokens/{name}": A,
+		"POST /v1/composer/collections": A,
 	}
 
 	type who struct {

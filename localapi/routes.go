@@ -77,6 +77,7 @@ func routeTable() []route {
 		{pattern: "GET /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).getTokens)},
 		{pattern: "POST /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).postToken)},
 		{pattern: "DELETE /v1/tokens/{name}", role: app.RoleAdmin, handle: plain((*Server).deleteToken)},
+		{pattern: "POST /v1/composer/collections", role: app.RoleAdmin, handle: plain((*Server).importCollection)},
 		// Saved secrets in clear go only to the socket, which only the
 		// database's owner can reach; over TCP, verify runs here instead.
 		{pattern: "GET /v1/secrets/match", role: app.RoleAdmin, socketOnly: true, handle: plain((*Server).secretMatch)},
