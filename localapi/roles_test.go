@@ -159,8 +159,10 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 			}
 			return "DELETE", "/v1/tokens/" + name, ""
 		}, ok: 200}},
+		"POST /v1/composer/collections": {{prepare: func(*testing.T) (string, string, string) {
+			return "POST", "/v1/composer/collections", `{"collection":"C","items":[{"folder":"C","name":"n","request":{"method":"GET","url":"{{baseUrl}}/"}}],"environment":{"name":"C","vars":[]}}`
+		}, ok: 200}},
 		"GET /v1/secrets/match": {{prepare: fixed("GET", "/v1/secrets/match?path=/s/x", ""), ok: 200}},
-		"POST /v1/composer/collections": {{prepare: fixed("POST", "/v1/composer/collections", `{"collection":"C","items":[{"folder":"C","name":"n","request":{"method":"GET","url":"{{baseUrl}}/"}}],"environment":{"name":"C","vars":[]}}`), ok: 200}},
 	}
 
 	// The least role of each route, said here again so that a change of
