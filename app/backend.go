@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"dev.hookscope/alerts"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
@@ -38,6 +39,16 @@ type Backend interface {
 	SetResponseRules(list []rules.Rule) error
 	ForwardRules() ([]ForwardRule, error)
 	SetForwardRules(list []ForwardRule) error
+
+	// AlertRules lists the alert rules, webhook URLs masked; SetAlertRules
+	// takes a URL given back masked as "keep the saved one".
+	AlertRules() ([]alerts.Rule, error)
+	SetAlertRules(list []alerts.Rule) error
+	// FiredAlerts is the recently fired alerts, oldest first.
+	FiredAlerts() ([]alerts.Fired, error)
+	// TestAlert fires the named rule once, now, and returns it with its
+	// webhook's answer.
+	TestAlert(name string) (alerts.Fired, error)
 
 	// Tokens lists the API tokens, never the tokens themselves.
 	Tokens() ([]TokenInfo, error)

@@ -76,13 +76,12 @@ type Core struct {
 	forward   *forwarder
 	retention *retentionLoop
 	responses *responder
+	alerts    *alerter
 	closeOnce sync.Once
 	dups      *replay.DuplicateIndex
 	// background is set once StartBackground has run.
 	background sync.Once
 	started    bool
-	// tel is the Core's Prometheus metrics (promexport.go).
-	tel *telemetry
 }
 
 // Open opens the store and starts nothing: a one-shot command gets the same
@@ -97,8 +96,7 @@ func Open(cfg Config) (*Core, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = capture.DefaultAddr
 	}
-	tel := newTelemetry()
-	st, err := storage.Open(cfg.DBPath, storage.Options{OnCommit: tel.commit})
+	st, err := storage.Open(cfg.DBPath, storage.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +110,10 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
-	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0), tel: tel}
+	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
 	c.forward = newForwarder(c, rules)
 	c.responses = newResponder(st)
-	tel.watch(c)
+	c.alerts = newAlerter(c)
 	return c, nil
 }
 
@@ -127,6 +125,7 @@ func (c *Core) StartBackground() {
 		c.forward.start()
 		c.warmDuplicates()
 		c.startRetention()
+		c.alerts.start()
 		c.started = true
 	})
 }
@@ -158,7 +157,6 @@ func (c *Core) StartListener(addr string) error {
 		Token:     c.cfg.Token,
 		BasicAuth: c.cfg.BasicAuth,
 		Rate:      c.cfg.Rate,
-		Observer:  c.tel,
 	}
 	ccfg.MaxInflight = c.cfg.MaxInflight
 	fingerprint := ""
@@ -242,6 +240,7 @@ func (c *Core) Close() error {
 		if c.started {
 			c.stopRetention()
 			c.forward.close()
+			c.alerts.close()
 		}
 	})
 	if err := c.store.Close(); err != nil {
@@ -459,7 +458,6 @@ func (c *Core) verifyOnArrival(rec *storage.Record) {
 	// not a key) marks its requests invalid, so the list shows the path
 	// needs attention.
 	rec.Signature = Verdict(res)
-	c.tel.signature(rule.Scheme, res)
 }
 
 // Append stores a request that did not come through the listener (import,

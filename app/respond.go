@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"sync"
 	"text/template"
@@ -83,10 +84,21 @@ func (r *responder) respond(ctx context.Context, rec *storage.Record, now time.T
 // respond answers a stored capture: a response rule first, else a relay
 // rule, else the listener's default acknowledgement.
 func (c *Core) respond(ctx context.Context, rec *storage.Record) (capture.Answer, bool) {
-	if a, ok := c.answerByRule(ctx, rec); ok {
-		return a, true
+	a, ok := c.answerByRule(ctx, rec)
+	if !ok {
+		a, ok = c.relay(rec)
 	}
-	return c.relay(rec)
+	// Alerts count the status the sender gets: the default 200, or the
+	// rule's or relay's (none when the connection is closed or held).
+	status := http.StatusOK
+	if ok {
+		status = a.Status
+		if a.Action != capture.AnswerNormal {
+			status = 0
+		}
+	}
+	c.alerts.captured(rec, status)
+	return a, ok
 }
 
 // answerByRule turns a rule's decision into the listener's answer and

@@ -47,12 +47,12 @@ func commands() []command {
 		{"tail", "tail [--db PATH] [--json]                          follow new requests as they arrive", runTail},
 		{"rules", rulesSynopsis, runRules},
 		{"forward", forwardSynopsis, runForward},
+		{"alerts", alertsSynopsis, runAlerts},
 		{"secrets", secretsSynopsis, runSecrets},
 		{"tokens", tokensSynopsis, runTokens},
 		{"remote", remoteSynopsis, runRemote},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
-		{"composer", composerSynopsis, runComposer},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
 			"                                                     check a signature (exit 0 valid, 1 invalid)", runVerify},
 	}

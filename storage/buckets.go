@@ -61,4 +61,8 @@ const (
 	// The TCP local API's TLS certificate and key (--api-tls).
 	SettingAPITLSCert = "api_tls_cert_pem"
 	SettingAPITLSKey  = "api_tls_key_pem"
+	// Alert rules, webhook URLs in clear, and the recently fired alerts
+	// (app/alerts.go).
+	SettingAlertRules  = "alert_rules"
+	SettingAlertsFired = "alerts_fired"
 )
