@@ -302,6 +302,7 @@ func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 		sum = storage.Summary{ID: id, Method: "?", Path: "(deleted)"}
 	}
 	obj.(*requestRow).set(sum, id == r.selected && !r.hidden)
+	traceRowShown()
 }
 
 // requestRow is one line of the list:

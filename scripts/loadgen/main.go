@@ -7,6 +7,10 @@
 //	    stdout line is "listening on http://HOST:PORT"
 //	loadgen run --bare URL --bare-pid PID --hookscope URL --hookscope-pid PID [--db PATH] [flags]
 //	    drives both servers in turn and prints what bench.sh reports
+//	loadgen pace --url URL --pid PID [--rate 1000] [--count 10000] [--after 10s]
+//	    posts at a fixed rate and samples the RSS of PID (scripts/memprobe.sh)
+//	loadgen idle --pid PID [--for 10s]
+//	    prints the CPU share and RSS of PID over a while
 //
 // Standard library only.
 package main
@@ -44,6 +48,10 @@ func main() {
 		err = bare(os.Args[2:])
 	case "run":
 		err = run(os.Args[2:])
+	case "pace":
+		err = pace(os.Args[2:])
+	case "idle":
+		err = idle(os.Args[2:])
 	default:
 		usage()
 	}
@@ -54,7 +62,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen bare [--listen ADDR] | loadgen run --bare URL --bare-pid PID --hookscope URL --hookscope-pid PID [--db PATH] [--senders N] [--rounds N] [--duration D]")
+	fmt.Fprintln(os.Stderr, "usage: loadgen bare [--listen ADDR] | loadgen run --bare URL --bare-pid PID --hookscope URL --hookscope-pid PID [--db PATH] [--senders N] [--rounds N] [--duration D] | loadgen pace --url URL --pid PID [--rate R] [--count N] [--after D] | loadgen idle --pid PID [--for D]")
 	os.Exit(2)
 }
 
