@@ -157,3 +157,21 @@ func TestBrokerPublishingResumesAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// The monitor counts a broker's acknowledgement as a delivered forward,
+// and a publish still being retried as one without an answer.
+func TestMetricsCountBrokerAcksAsDelivered(t *testing.T) {
+	c := openCore(t)
+	now := time.Now().UTC()
+	acked := storeCapture(t, c, "/m", nil)
+	waiting := storeCapture(t, c, "/m", nil)
+	c.store.PutForwardResult(acked, storage.ForwardResult{At: now, Target: "nats://h:4222/s", Attempts: 1, Acked: "stream S seq 1"})
+	c.store.PutForwardResult(waiting, storage.ForwardResult{At: now, Target: "nats://h:4222/s", Attempts: 2, Error: "down; retrying in 200ms"})
+	m, err := c.Metrics(now.Add(time.Second), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Total.Forwards.OK != 1 || m.Total.Forwards.NoAnswer != 1 {
+		t.Fatalf("forwards counted %+v, want 1 OK and 1 without answer", m.Total.Forwards)
+	}
+}

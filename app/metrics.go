@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"time"
 )
@@ -44,7 +45,7 @@ type MetricsBucket struct {
 
 // ForwardCounts splits forwards by how the target answered.
 type ForwardCounts struct {
-	OK          int // 2xx
+	OK          int // 2xx, or acknowledged by a broker (NATS, Kafka)
 	ClientError int // 4xx
 	ServerError int // 5xx
 	NoAnswer    int // refused, timed out, not sent
@@ -129,9 +130,15 @@ func (c *Core) Metrics(now time.Time, window time.Duration) (Metrics, error) {
 		return Metrics{}, fmt.Errorf("metrics: %w", err)
 	}
 	for _, f := range forwards {
+		status := f.Status
+		if f.Acked != "" {
+			// A broker answers with an acknowledgement, not a status:
+			// the message is delivered, as a 2xx forward is.
+			status = http.StatusOK
+		}
 		if i := bucket(f.At); i >= 0 {
-			m.Minutes[i].Forwards.add(f.Status)
-			m.Total.Forwards.add(f.Status)
+			m.Minutes[i].Forwards.add(status)
+			m.Total.Forwards.add(status)
 		}
 	}
 
