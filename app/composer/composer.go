@@ -86,6 +86,11 @@ type Request struct {
 	// BinaryPath is the file sent as the body of kind binary.
 	BinaryPath string `json:"binary_path,omitempty"`
 	Auth       Auth   `json:"auth"`
+
+	// The GraphQL body mode's editors (graphql.go).
+	GraphQLQuery     string `json:"graphql_query,omitempty"`
+	GraphQLVariables string `json:"graphql_variables,omitempty"`
+	GraphQLOperation string `json:"graphql_operation,omitempty"`
 }
 
 // Var is one environment variable. Secret ones are masked in the UI.
@@ -306,6 +311,9 @@ func buildBody(r Request, sub func(string) string) (body []byte, ctype string, e
 			return nil, "", err
 		}
 		return buf.Bytes(), mw.FormDataContentType(), nil
+	case BodyGraphQL:
+		body, err := GraphQLBody(sub(r.GraphQLQuery), sub(r.GraphQLVariables), sub(r.GraphQLOperation))
+		return body, "application/json", err
 	case BodyBinary:
 		path := sub(r.BinaryPath)
 		if path == "" {
