@@ -373,10 +373,16 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := s.core.Subscribe()
 	defer sub.Close()
+	from, resumed := resumeFrom(r, after)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": hookscope events\n\n")
+	if resumed {
+		if after, err = s.sendNew(w, from); err != nil {
+			return
+		}
+	}
 	flusher.Flush()
 	keepAlive := time.NewTicker(15 * time.Second)
 	defer keepAlive.Stop()
