@@ -10,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -279,26 +278,6 @@ func StartAPI(core *app.Core, opt localapi.Options, stderr io.Writer) (*localapi
 	if err != nil {
 		return nil, err
 	}
-	if srv.TCPAddr() == "" {
-		return srv, nil
-	}
-	fmt.Fprintf(stderr, "local API on %s (tokens: the admin token in %s, or one made by hookscope tokens add with its role)\n",
-		srv.TCPURL(), localapi.TokenPath(core.DBPath()))
-	if fp := srv.TLSFingerprint(); fp != "" {
-		fmt.Fprintf(stderr, "local API TLS certificate SHA-256 fingerprint %s (self-signed; hookscope --remote pins it on first use)\n", fp)
-	} else if !loopbackAddr(srv.TCPAddr()) {
-		fmt.Fprintf(stderr, "warning: the local API on %s is plain HTTP and reachable from other machines, so tokens cross the network in clear: add --api-tls\n", srv.TCPAddr())
-	}
+	localapi.Announce(srv, core.DBPath(), stderr)
 	return srv, nil
-}
-
-// loopbackAddr reports whether a bound HOST:PORT is reachable from this
-// machine only.
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }

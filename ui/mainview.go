@@ -63,6 +63,10 @@ type MainView struct {
 	notified     int
 	lastTray     string
 	refreshes    int // live updates applied, for the load test
+	// alertsNotified counts alert notifications sent (ui/alerts.go);
+	// stopAlerts ends them.
+	alertsNotified int
+	stopAlerts     func()
 }
 
 // NewMainView builds the window's content around core.
@@ -84,6 +88,7 @@ func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 		bulk:           v.showBulkDialog,
 		forward:        v.showForwardDialog,
 		rules:          v.showRulesDialog,
+		alerts:         v.showAlertsDialog,
 		storage:        v.showRetentionDialog,
 		deleteSelected: v.confirmDelete,
 		clearAll:       v.confirmClear,
@@ -128,6 +133,7 @@ func (v *MainView) Start(stdout io.Writer) {
 	v.trackFocus()
 	v.startListenerReport(v.core.ConfiguredAddr(), stdout)
 	v.updateTitle()
+	v.stopAlerts = v.watchAlerts()
 	go v.watch()
 }
 
@@ -141,6 +147,7 @@ func (v *MainView) Close() {
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
+	v.stopAlerts()
 	select {
 	case <-v.watched:
 	case <-time.After(time.Second):

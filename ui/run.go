@@ -39,9 +39,7 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 		return 2
 	}
 	defer api.Close()
-	if api.TCPAddr() != "" {
-		fmt.Fprintf(stderr, "local API on http://%s (token in %s)\n", api.TCPAddr(), localapi.TokenPath(core.DBPath()))
-	}
+	localapi.Announce(api, core.DBPath(), stderr)
 	a := fyneapp.NewWithID(AppID)
 	a.Settings().SetTheme(newReadableTheme())
 	a.SetIcon(appIcon())

@@ -23,6 +23,7 @@ type toolbar struct {
 	bulk      *widget.Button
 	forward   *widget.Button
 	rules     *widget.Button
+	alerts    *widget.Button
 	deleteBtn *widget.Button
 	clear     *widget.Button
 	storage   *widget.Button
@@ -36,6 +37,7 @@ type toolbar struct {
 type toolbarActions struct {
 	copyURL, toggleListener                          func()
 	composer, monitor, bulk, forward, rules, storage func()
+	alerts                                           func()
 	deleteSelected, clearAll                         func()
 }
 
@@ -51,11 +53,12 @@ func newToolbar(do toolbarActions) *toolbar {
 	b.bulk = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), do.bulk)
 	b.forward = widget.NewButtonWithIcon("Forward…", theme.MailForwardIcon(), do.forward)
 	b.rules = widget.NewButtonWithIcon("Rules…", theme.ListIcon(), do.rules)
+	b.alerts = widget.NewButtonWithIcon("Alerts…", theme.WarningIcon(), do.alerts)
 	b.deleteBtn = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), do.deleteSelected)
 	b.deleteBtn.Disable()
 	b.clear = widget.NewButtonWithIcon("Clear all", theme.ContentClearIcon(), do.clearAll)
 	b.storage = widget.NewButtonWithIcon("Storage…", theme.StorageIcon(), do.storage)
-	b.actions = []*widget.Button{b.composer, b.monitor, b.bulk, b.forward, b.rules, b.deleteBtn, b.clear, b.storage}
+	b.actions = []*widget.Button{b.composer, b.monitor, b.bulk, b.forward, b.rules, b.alerts, b.deleteBtn, b.clear, b.storage}
 	b.more = widget.NewButtonWithIcon("More", theme.MoreHorizontalIcon(), b.showMore)
 	objs := []fyne.CanvasObject{widget.NewIcon(appIcon()), b.url, b.copyURL, b.startStop, b.more}
 	for _, a := range b.actions {
