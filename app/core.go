@@ -82,6 +82,8 @@ type Core struct {
 	// background is set once StartBackground has run.
 	background sync.Once
 	started    bool
+	// tel is the Core's Prometheus metrics (promexport.go).
+	tel *telemetry
 }
 
 // Open opens the store and starts nothing: a one-shot command gets the same
@@ -96,7 +98,8 @@ func Open(cfg Config) (*Core, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = capture.DefaultAddr
 	}
-	st, err := storage.Open(cfg.DBPath, storage.Options{})
+	tel := newTelemetry()
+	st, err := storage.Open(cfg.DBPath, storage.Options{OnCommit: tel.commit})
 	if err != nil {
 		return nil, err
 	}
@@ -110,10 +113,11 @@ func Open(cfg Config) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
-	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0)}
+	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0), tel: tel}
 	c.forward = newForwarder(c, rules)
 	c.responses = newResponder(st)
 	c.alerts = newAlerter(c)
+	tel.watch(c)
 	return c, nil
 }
 
@@ -157,6 +161,7 @@ func (c *Core) StartListener(addr string) error {
 		Token:     c.cfg.Token,
 		BasicAuth: c.cfg.BasicAuth,
 		Rate:      c.cfg.Rate,
+		Observer:  c.tel,
 	}
 	ccfg.MaxInflight = c.cfg.MaxInflight
 	fingerprint := ""
@@ -458,6 +463,7 @@ func (c *Core) verifyOnArrival(rec *storage.Record) {
 	// not a key) marks its requests invalid, so the list shows the path
 	// needs attention.
 	rec.Signature = Verdict(res)
+	c.tel.signature(rule.Scheme, res)
 }
 
 // Append stores a request that did not come through the listener (import,

@@ -132,7 +132,7 @@ func (f *forwarder) forward(job forwardJob) {
 
 // deliver sends one stored capture to target and records the outcome.
 func (f *forwarder) deliver(id uint64, target string) storage.ReplayRecord {
-	entry, err := f.core.Replay(context.Background(), id, ReplaySpec{Target: target, Send: sender.Options{Timeout: forwardTimeout}})
+	entry, err := f.core.sendReplay(context.Background(), id, ReplaySpec{Target: target, Send: sender.Options{Timeout: forwardTimeout}})
 	result := storage.ForwardResult{At: time.Now().UTC(), Target: target, Attempts: 1, ReplayID: entry.ID,
 		Status: entry.Status, Error: entry.Error, DurationMs: entry.Timing.TotalMs}
 	if err != nil && result.Error == "" {
@@ -176,6 +176,7 @@ func (f *forwarder) record(id uint64, r storage.ForwardResult) {
 	// Counted before it is stored, so whoever sees the result stored
 	// knows its alert, if any, has fired.
 	f.core.alerts.forwarded(id, r)
+	f.core.tel.forward(r)
 	if err := f.core.store.PutForwardResult(id, r); err == nil {
 		f.core.hub.Publish(ReplaysChanged)
 	}

@@ -53,6 +53,7 @@ func commands() []command {
 		{"remote", remoteSynopsis, runRemote},
 		{"retention", "retention [--count N] [--days N] [--mb N] [--off] [--db PATH]   show or set what is kept", runRetention},
 		{"compact", "compact [--db PATH]                             return freed space to the disk (Hookscope closed)", runCompact},
+		{"composer", composerSynopsis, runComposer},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
 			"                                                     check a signature (exit 0 valid, 1 invalid)", runVerify},
 	}

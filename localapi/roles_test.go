@@ -47,7 +47,7 @@ func TestDocumentedRolesMatchTheTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| `([A-Z]+ /v1/[^`]*)` \\|.*\\| (read|replay|admin)[^|]* \\|$")
+	row := regexp.MustCompile("(?m)^\\| `([A-Z]+ /(?:v1/|metrics)[^`]*)` \\|.*\\| (read|replay|admin)[^|]* \\|$")
 	documented := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
 		pattern, _, _ := strings.Cut(m[1], "?") // DELETE /v1/secrets?prefix=P
@@ -148,6 +148,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		"PUT /v1/rules":  {{prepare: fixed("PUT", "/v1/rules", `[]`), ok: 200}},
 		"GET /v1/wait":   {{prepare: fixed("GET", "/v1/wait?since=0&timeout=5s", ""), ok: 200}},
 		"GET /v1/events": {{prepare: fixed("GET", "/v1/events", ""), ok: 200}},
+		"GET /metrics":   {{prepare: fixed("GET", "/metrics", ""), ok: 200}},
 		"GET /v1/tokens": {{prepare: fixed("GET", "/v1/tokens", ""), ok: 200}},
 		"POST /v1/tokens": {{prepare: func(*testing.T) (string, string, string) {
 			return "POST", "/v1/tokens", fmt.Sprintf(`{"name":"made%d","role":"read"}`, n.Add(1))
@@ -158,6 +159,9 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				t.Fatal(err)
 			}
 			return "DELETE", "/v1/tokens/" + name, ""
+		}, ok: 200}},
+		"POST /v1/composer/collections": {{prepare: func(*testing.T) (string, string, string) {
+			return "POST", "/v1/composer/collections", `{"collection":"C","items":[{"folder":"C","name":"n","request":{"method":"GET","url":"{{baseUrl}}/"}}],"environment":{"name":"C","vars":[]}}`
 		}, ok: 200}},
 		"GET /v1/secrets/match": {{prepare: fixed("GET", "/v1/secrets/match?path=/s/x", ""), ok: 200}},
 		"GET /v1/alerts":        {{prepare: fixed("GET", "/v1/alerts", ""), ok: 200}},
@@ -177,12 +181,14 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 	wantRole := map[string]app.Role{
 		"GET /v1/ping": R, "GET /v1/requests": R, "GET /v1/requests/{id}": R, "GET /v1/requests/{id}/answer": R,
 		"GET /v1/requests/{id}/replays": R, "GET /v1/export": R, "GET /v1/wait": R, "GET /v1/events": R,
+		"GET /metrics":                  R,
 		"POST /v1/requests/{id}/verify": P, "POST /v1/replays": P, "POST /v1/requests/{id}/replay": P,
 		"POST /v1/requests": A, "DELETE /v1/requests/{id}": A, "POST /v1/import": A,
 		"GET /v1/retention": A, "PUT /v1/retention": A, "GET /v1/forward": A, "PUT /v1/forward": A,
 		"GET /v1/secrets": A, "POST /v1/secrets": A, "DELETE /v1/secrets": A, "GET /v1/secrets/match": A,
 		"GET /v1/alerts": R, "GET /v1/alerts/fired": R, "PUT /v1/alerts": A, "POST /v1/alerts/test": A,
 		"GET /v1/rules": A, "PUT /v1/rules": A, "GET /v1/tokens": A, "POST /v1/tokens": A, "DELETE /v1/tokens/{name}": A,
+		"POST /v1/composer/collections": A,
 	}
 
 	type who struct {

@@ -77,9 +77,11 @@ func routeTable() []route {
 		{pattern: "POST /v1/alerts/test", role: app.RoleAdmin, handle: plain((*Server).testAlert)},
 		{pattern: "GET /v1/wait", role: app.RoleRead, handle: plain((*Server).wait)},
 		{pattern: "GET /v1/events", role: app.RoleRead, handle: plain((*Server).events)},
+		{pattern: "GET /metrics", role: app.RoleRead, handle: metrics},
 		{pattern: "GET /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).getTokens)},
 		{pattern: "POST /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).postToken)},
 		{pattern: "DELETE /v1/tokens/{name}", role: app.RoleAdmin, handle: plain((*Server).deleteToken)},
+		{pattern: "POST /v1/composer/collections", role: app.RoleAdmin, handle: plain((*Server).importCollection)},
 		// Saved secrets in clear go only to the socket, which only the
 		// database's owner can reach; over TCP, verify runs here instead.
 		{pattern: "GET /v1/secrets/match", role: app.RoleAdmin, socketOnly: true, handle: plain((*Server).secretMatch)},
