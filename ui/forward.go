@@ -17,6 +17,7 @@ type forwardForm struct {
 	target  *widget.Entry
 	enabled *widget.Check
 	relay   *widget.Check
+	hint    *widget.Label
 }
 
 func newForwardForm(rules []app.ForwardRule) *forwardForm {
@@ -24,6 +25,10 @@ func newForwardForm(rules []app.ForwardRule) *forwardForm {
 		relay: widget.NewCheck("Answer the sender with the target's response (relay)", nil)}
 	f.prefix.SetText("/")
 	f.target.SetPlaceHolder("http://localhost:3000")
+	// Broker targets are documented in docs/cli.md, "Publish to NATS or
+	// Kafka"; the hint names their form, the core checks them on Save.
+	f.hint = widget.NewLabel("or nats://host:4222/subject, kafka://host:9092/topic (no relay)")
+	f.hint.Importance = widget.LowImportance
 	if len(rules) > 0 {
 		f.prefix.SetText(rules[0].Prefix)
 		f.target.SetText(rules[0].Target)
@@ -44,6 +49,7 @@ func (v *MainView) showForwardDialog() {
 	items := []*widget.FormItem{
 		widget.NewFormItem("Path prefix", f.prefix),
 		widget.NewFormItem("Target URL", f.target),
+		widget.NewFormItem("", f.hint),
 		widget.NewFormItem("", f.enabled),
 		widget.NewFormItem("", f.relay),
 	}

@@ -220,6 +220,9 @@ func forwardText(f storage.ForwardResult) string {
 	if f.Error != "" {
 		return fmt.Sprintf("to %s failed: %s", f.Target, f.Error)
 	}
+	if f.Acked != "" { // a broker target: no status, an acknowledgement
+		return fmt.Sprintf("to %s → %s in %.0f ms", f.Target, f.Acked, f.DurationMs)
+	}
 	return fmt.Sprintf("to %s → %d in %.0f ms", f.Target, f.Status, f.DurationMs)
 }
 
