@@ -25,7 +25,7 @@ func (v *View) layout() fyne.CanvasObject {
 	timeoutBox := container.NewGridWrap(fyne.NewSize(70, v.timeout.MinSize().Height), v.timeout)
 	optRow := container.NewHBox(widget.NewLabel("Env"), v.envSelect, envEdit,
 		widget.NewLabel("Timeout (s)"), timeoutBox, v.follow, v.verify, v.verifyWarn)
-	toolRow := container.NewHBox(importBtn, codeBtn, saveBtn)
+	toolRow := container.NewHBox(importBtn, widget.NewButton("Import OpenAPI…", v.importOpenAPI), codeBtn, saveBtn)
 
 	v.showBodyKind()
 	v.showAuthKind()
@@ -41,7 +41,7 @@ func (v *View) layout() fyne.CanvasObject {
 		container.NewTabItem("Body", v.respBody),
 		container.NewTabItem("Headers", container.NewVScroll(v.respHeaders)),
 	)
-	answer := container.NewBorder(container.NewVBox(v.status, v.timing, v.size), nil, nil, nil, respTabs)
+	answer := container.NewBorder(container.NewVBox(v.status, v.timing, v.size, v.gql.errors), nil, nil, nil, respTabs)
 
 	rename := widget.NewButton("Rename…", v.renameItem)
 	dup := widget.NewButton("Duplicate", v.duplicateItem)

@@ -68,7 +68,7 @@ var authLabels = []struct{ kind, label string }{
 	{composer.AuthOAuth2, "OAuth 2.0"},
 }
 
-var bodyKinds = []string{composer.BodyNone, composer.BodyRaw, composer.BodyForm, composer.BodyMultipart, composer.BodyBinary}
+var bodyKinds = []string{composer.BodyNone, composer.BodyRaw, composer.BodyForm, composer.BodyMultipart, composer.BodyBinary, composer.BodyGraphQL}
 
 // View is the composer. Build it with New; its content is Object().
 type View struct {
@@ -88,6 +88,7 @@ type View struct {
 	form     *kvTable
 	binPath  *sendEntry
 	bodyArea *fyne.Container
+	gql      *graphQLEditor
 
 	authKind  *widget.Select
 	user      *sendEntry
@@ -161,6 +162,7 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.form = v.newKVTable("", "field", "value (multipart: @/path/to/file)", false, nil)
 	v.binPath = v.newField()
 	v.binPath.SetPlaceHolder("/path/to/file")
+	v.gql = v.newGraphQLEditor()
 	v.bodyArea = container.NewStack()
 	v.bodyKind = widget.NewRadioGroup(bodyKinds, func(string) { v.showBodyKind() })
 	v.bodyKind.Horizontal = true
@@ -336,6 +338,8 @@ func (v *View) showBodyKind() {
 		obj = container.NewBorder(container.NewBorder(nil, nil, widget.NewLabel("Content-Type"), nil, v.rawType), v.bodyNote, nil, nil, v.rawBody)
 	case composer.BodyForm, composer.BodyMultipart:
 		obj = v.form.root
+	case composer.BodyGraphQL:
+		obj = v.gql.root
 	case composer.BodyBinary:
 		choose := widget.NewButton("Choose file…", func() {
 			dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
@@ -387,6 +391,7 @@ func (v *View) Request() composer.Request {
 	if v.bigBody != nil {
 		r.RawBody = *v.bigBody
 	}
+	v.gql.fill(&r)
 	if r.Auth.Kind == composer.AuthOAuth2 {
 		r.Auth.OAuth = v.oauth.config()
 	}
@@ -426,6 +431,7 @@ func (v *View) SetRequest(r composer.Request) {
 	}
 	v.form.SetRows(r.Form)
 	v.binPath.SetText(r.BinaryPath)
+	v.gql.set(r)
 	a := r.Auth
 	v.authKind.SetSelectedIndex(0)
 	for i, l := range authLabels {
@@ -544,6 +550,7 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 	v.send.Enable()
 	v.cancel.Disable()
 	v.loadHistory()
+	v.gql.showAnswer(v, resp)
 	if err != nil {
 		v.showProblem("No answer: " + err.Error())
 		v.timing.SetText("")
@@ -584,6 +591,7 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 	}
 	v.respHeaders.Refresh()
 	v.respBody.SetBodyEncoded(resp.Body, resp.Header.Get("Content-Type"), strings.Join(resp.Header.Values("Content-Encoding"), ", "))
+	v.gql.showAnswer(v, resp)
 }
 
 func (v *View) setStatus(text string, imp widget.Importance) {
