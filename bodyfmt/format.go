@@ -79,6 +79,8 @@ func formatText(body []byte, kind Kind, contentType string, mode Mode) ([]byte, 
 		return FormText(body), nil
 	case ModeRaw:
 		return RawText(body), nil
+	case ModeGraphQL:
+		return GraphQLText(contentType, body), nil
 	case ModePretty:
 		return prettyText(body, kind)
 	}
@@ -91,7 +93,7 @@ func prettyText(body []byte, kind Kind) ([]byte, error) {
 		err error
 	)
 	switch kind {
-	case JSON:
+	case JSON, GraphQL:
 		out, err = PrettyJSON(body)
 		if err != nil {
 			err = &FallbackError{What: "JSON", Err: err}

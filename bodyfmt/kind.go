@@ -45,9 +45,10 @@ const (
 	Image
 	Empty
 	Multipart // multipart/*: form-data uploads, mixed, related
+	GraphQL   // a GraphQL request: JSON with a "query" string, or application/graphql
 )
 
-var kindNames = [...]string{"JSON", "XML", "HTML", "form", "text", "binary", "image", "empty", "multipart"}
+var kindNames = [...]string{"JSON", "XML", "HTML", "form", "text", "binary", "image", "empty", "multipart", "GraphQL"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -72,6 +73,8 @@ func Modes(kind Kind) []Mode {
 		return []Mode{ModeImage, ModeHex}
 	case Multipart:
 		return []Mode{ModeParts, ModeRaw, ModeHex}
+	case GraphQL:
+		return []Mode{ModeGraphQL, ModePretty, ModeRaw, ModeHex}
 	default: // Binary: text views would only show replacement characters.
 		return []Mode{ModeHex}
 	}
@@ -98,9 +101,9 @@ func Classify(contentType string, body []byte) Kind {
 		return Binary
 	}
 	if k, ok := kindFromMediaType(mt); ok {
-		return k
+		return graphQLKind(k, mt, body)
 	}
-	return sniff(body)
+	return graphQLKind(sniff(body), mt, body)
 }
 
 // MediaType returns the lower-case type/subtype of a Content-Type value

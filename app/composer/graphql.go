@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"sort"
 	"strings"
+
+	"dev.hookscope/bodyfmt"
 )
 
 // BodyGraphQL sends GraphQLQuery, GraphQLVariables and GraphQLOperation
@@ -362,113 +363,13 @@ func SplitGraphQLAnswer(body []byte) (data string, errs []GraphQLError, ok bool)
 }
 
 // CapturedGraphQL is a GraphQL request as a capture carries it.
-type CapturedGraphQL struct {
-	Query         string
-	Variables     string // indented JSON, "" when none
-	OperationName string
-}
+type CapturedGraphQL = bodyfmt.GraphQLRequest
 
-// RecogniseGraphQL reports whether a captured body is a GraphQL request:
-// application/graphql, or a JSON object whose "query" is a string (the
-// GraphQL over HTTP POST body); a batch (an array of them) is not.
+// RecogniseGraphQL reports whether a captured body is a GraphQL request
+// (bodyfmt.RecogniseGraphQL, which the inspector's GraphQL view uses).
 func RecogniseGraphQL(contentType string, body []byte) (CapturedGraphQL, bool) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	if mt == "application/graphql" {
-		return CapturedGraphQL{Query: string(body)}, len(bytes.TrimSpace(body)) > 0
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return CapturedGraphQL{}, false
-	}
-	var req struct {
-		Query         *string         `json:"query"`
-		Variables     json.RawMessage `json:"variables"`
-		OperationName string          `json:"operationName"`
-	}
-	if json.Unmarshal(trimmed, &req) != nil || req.Query == nil || strings.TrimSpace(*req.Query) == "" {
-		return CapturedGraphQL{}, false
-	}
-	out := CapturedGraphQL{Query: *req.Query, OperationName: req.OperationName}
-	if len(req.Variables) > 0 && string(req.Variables) != "null" {
-		var buf bytes.Buffer
-		if json.Indent(&buf, req.Variables, "", "  ") == nil {
-			out.Variables = buf.String()
-		}
-	}
-	return out, true
+	return bodyfmt.RecogniseGraphQL(contentType, body)
 }
 
-// FormatGraphQL indents a query by its braces, two spaces a level, one
-// selection a line as written; strings and comments are kept as they are.
-func FormatGraphQL(q string) string {
-	var b strings.Builder
-	depth := 0
-	lineStart := true
-	indent := func() {
-		if lineStart {
-			b.WriteString(strings.Repeat("  ", depth))
-			lineStart = false
-		}
-	}
-	newline := func() {
-		if !lineStart {
-			b.WriteByte('\n')
-			lineStart = true
-		}
-	}
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case c == '"':
-			indent()
-			j := i + 1
-			for j < len(q) && q[j] != '"' {
-				if q[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			b.WriteString(q[i:min(j+1, len(q))])
-			i = j
-		case c == '#':
-			indent()
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				j = len(q) - i
-			}
-			b.WriteString(q[i : i+j])
-			newline()
-			i += j
-		case c == '{':
-			indent()
-			b.WriteString("{")
-			depth++
-			newline()
-		case c == '}':
-			newline()
-			depth = max(0, depth-1)
-			indent()
-			b.WriteString("}")
-			newline()
-		case c == '\n' || c == '\r':
-			newline()
-		case c == ' ' || c == '\t' || c == ',':
-			if !lineStart && c != ',' {
-				b.WriteByte(' ')
-			} else if c == ',' && !lineStart {
-				b.WriteByte(',')
-			}
-			for i+1 < len(q) && (q[i+1] == ' ' || q[i+1] == '\t') {
-				i++
-			}
-		default:
-			indent()
-			b.WriteByte(c)
-		}
-	}
-	out := strings.Split(b.String(), "\n")
-	for i := range out {
-		out[i] = strings.TrimRight(out[i], " ")
-	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
-}
+// FormatGraphQL indents a query by its braces (bodyfmt.FormatGraphQL).
+func FormatGraphQL(q string) string { return bodyfmt.FormatGraphQL(q) }
