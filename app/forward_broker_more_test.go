@@ -175,3 +175,43 @@ func TestMetricsCountBrokerAcksAsDelivered(t *testing.T) {
 		t.Fatalf("forwards counted %+v, want 1 OK and 1 without answer", m.Total.Forwards)
 	}
 }
+
+// A broker rule starts after the newest capture when added, and forgets
+// its place when removed, so adding it again does not publish what
+// arrived meanwhile (docs/cli.md, "Restart").
+func TestBrokerRuleStartsAfterTheNewestCapture(t *testing.T) {
+	c, err := Open(Config{DBPath: filepath.Join(t.TempDir(), "c.db"), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // passive: no publisher runs, only the cursor is kept
+	rule := ForwardRule{Prefix: "/c", Target: "kafka://127.0.0.1:9/t", Enabled: true}
+	cursor := func() string { v, _ := c.store.Setting(brokerCursorKey(rule)); return string(v) }
+	storeCapture(t, c, "/c", nil)
+	if err := c.SetForwardRules([]ForwardRule{rule}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cursor(); got != "1" {
+		t.Fatalf("cursor %q after adding the rule with 1 capture stored, want 1", got)
+	}
+	storeCapture(t, c, "/c", nil)
+	if err := c.SetForwardRules([]ForwardRule{rule}); err != nil { // saved again unchanged
+		t.Fatal(err)
+	}
+	if got := cursor(); got != "1" {
+		t.Fatalf("cursor %q after saving the same rule again, want it kept at 1", got)
+	}
+	if err := c.SetForwardRules(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := cursor(); got != "" {
+		t.Fatalf("cursor %q kept after the rule was deleted", got)
+	}
+	storeCapture(t, c, "/c", nil)
+	if err := c.SetForwardRules([]ForwardRule{rule}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cursor(); got != "3" {
+		t.Fatalf("cursor %q after adding the rule again with 3 captures stored, want 3", got)
+	}
+}
