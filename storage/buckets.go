@@ -20,6 +20,7 @@ var (
 	bucketDrafts          = []byte("drafts")            // id → Draft
 	bucketForwards        = []byte("forwards")          // id → ForwardResult
 	bucketAnswers         = []byte("answers")           // id → the answer a rule sent
+	bucketContracts       = []byte("contract_verdicts") // id → a contract check's verdict (contracts.go)
 
 	bucketComposerHistory     = []byte("composer_history")     // id → HistoryEntry
 	bucketComposerCollections = []byte("composer_collections") // id → CollectionItem
@@ -37,7 +38,7 @@ var (
 // it (the replay index's keys start with the request's ID).
 var (
 	requestBuckets = [][]byte{bucketSummaries, bucketDetails, bucketBodies}
-	linkedBuckets  = [][]byte{bucketReplays, bucketReplayBodies, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers}
+	linkedBuckets  = [][]byte{bucketReplays, bucketReplayBodies, bucketReplaysBySource, bucketDrafts, bucketForwards, bucketAnswers, bucketContracts}
 )
 
 // allBuckets are the top-level buckets a Hookscope file may hold.
@@ -61,6 +62,10 @@ const (
 	// The TCP local API's TLS certificate and key (--api-tls).
 	SettingAPITLSCert = "api_tls_cert_pem"
 	SettingAPITLSKey  = "api_tls_key_pem"
+	// The OpenAPI specs attached to path prefixes (app/contracts.go); each
+	// spec's bytes are under SettingContractSpecPrefix + its SHA-256.
+	SettingContracts          = "contracts"
+	SettingContractSpecPrefix = "contract_spec:"
 	// Alert rules, webhook URLs in clear, and the recently fired alerts
 	// (app/alerts.go).
 	SettingAlertRules  = "alert_rules"

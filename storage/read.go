@@ -135,6 +135,9 @@ func (s *Store) Delete(ids ...uint64) error {
 			if err := deleteReplayData(tx, id); err != nil {
 				return fmt.Errorf("delete the replays of request %d: %w", id, err)
 			}
+			if err := tx.Bucket(bucketContracts).Delete(key); err != nil {
+				return fmt.Errorf("delete the contract verdict of request %d: %w", id, err)
+			}
 		}
 		return addCount(tx, -deleted)
 	})
