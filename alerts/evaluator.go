@@ -207,7 +207,12 @@ func (st *ruleState) count(at time.Time, out []Fired) []Fired {
 		drop = len(st.times) - keep
 	}
 	if drop > 0 {
-		st.times = append(st.times[:0], st.times[drop:]...)
+		// Reslice, and copy down only once half the array is spent: a
+		// copy per event cost O(threshold) on the capture path.
+		st.times = st.times[drop:]
+		if cap(st.times) > 64 && len(st.times) < cap(st.times)/2 {
+			st.times = append(make([]time.Time, 0, 2*len(st.times)+1), st.times...)
+		}
 	}
 	n := len(st.times)
 	if float64(n) <= r.Threshold {
