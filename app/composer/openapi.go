@@ -470,12 +470,13 @@ func (b *importer) auth(r *Request, op *v3.Operation) {
 		reqs = op.Security
 	}
 	var schemeName string
+	var scopes []string
 	for _, req := range reqs {
 		if req == nil || req.Requirements == nil {
 			continue
 		}
-		for name := range req.Requirements.KeysFromOldest() {
-			schemeName = name
+		for name, sc := range req.Requirements.FromOldest() {
+			schemeName, scopes = name, sc
 			break
 		}
 		if schemeName != "" {
@@ -516,7 +517,17 @@ func (b *importer) auth(r *Request, op *v3.Operation) {
 			r.Auth = Auth{Kind: AuthAPIKey, KeyName: ss.Name, KeyValue: "{{apiKey}}", KeyIn: KeyInHeader}
 		}
 		b.addVar("apiKey", "", true)
-	case "oauth2", "openidconnect":
+	case "oauth2":
+		if o := oauthFrom(ss.Flows, scopes); o != nil {
+			r.Auth = Auth{Kind: AuthOAuth2, OAuth: o}
+			b.addVar("clientId", "", false)
+			b.addVar("clientSecret", "", true)
+			return
+		}
+		r.Auth = Auth{Kind: AuthBearer, Token: "{{token}}"}
+		b.addVar("token", "", true)
+		b.note("%s is OAuth 2.0 with only the implicit or password flow, which the composer does not run: those requests send Bearer {{token}}; get a token from the provider and put it in the environment.", schemeName)
+	case "openidconnect":
 		r.Auth = Auth{Kind: AuthBearer, Token: "{{token}}"}
 		b.addVar("token", "", true)
 		b.note("%s is %s: those requests send Bearer {{token}}; get a token from the provider and put it in the environment.", schemeName, ss.Type)
@@ -739,4 +750,33 @@ func stringExample(format string) string {
 		return "c3RyaW5n"
 	}
 	return "string"
+}
+
+// oauthFrom maps a scheme's flows to the composer's OAuth 2.0 helper:
+// client credentials first (no browser needed), else the authorization
+// code flow (which the composer runs with PKCE). scopes are the
+// requirement's, else every scope the flow lists. nil: no flow it runs.
+func oauthFrom(flows *v3.OAuthFlows, scopes []string) *OAuth {
+	if flows == nil {
+		return nil
+	}
+	o := &OAuth{ClientID: "{{clientId}}", ClientSecret: "{{clientSecret}}"}
+	var f *v3.OAuthFlow
+	switch {
+	case flows.ClientCredentials != nil:
+		f, o.Grant = flows.ClientCredentials, GrantClientCredentials
+	case flows.AuthorizationCode != nil:
+		f, o.Grant = flows.AuthorizationCode, GrantAuthorizationCode
+		o.AuthURL = f.AuthorizationUrl
+	default:
+		return nil
+	}
+	o.TokenURL = f.TokenUrl
+	if len(scopes) == 0 && f.Scopes != nil {
+		for name := range f.Scopes.KeysFromOldest() {
+			scopes = append(scopes, name)
+		}
+	}
+	o.Scopes = strings.Join(scopes, " ")
+	return o
 }

@@ -97,6 +97,10 @@ func TestImportOpenAPI31(t *testing.T) {
 		t.Errorf("charge body %s %s\n%s\nwant %s", charge.BodyKind, charge.RawType, charge.RawBody, wantCharge)
 	}
 
+	if a := charge.Auth; a.Kind != AuthOAuth2 || a.OAuth == nil || a.OAuth.Grant != GrantClientCredentials ||
+		a.OAuth.TokenURL != "https://auth.example.com/oauth/token" || a.OAuth.Scopes != "charges:write" || a.OAuth.ClientID != "{{clientId}}" {
+		t.Errorf("charge auth %+v %+v, want OAuth 2.0 client credentials with the requirement's scope", a, a.OAuth)
+	}
 	hook := findItem(t, imp, "Payments API/repos", "repos/create-webhook")
 	if hook.URL != "{{baseUrl}}/repos/{{owner}}/{{repo}}/hooks" || compact(t, hook.RawBody) != `{"name":"web","active":true,"events":["push"]}` {
 		t.Errorf("create-webhook %s %s", hook.URL, hook.RawBody)
@@ -146,7 +150,7 @@ func TestImportOpenAPI30(t *testing.T) {
 	if add.RawType != "application/json" || compact(t, add.RawBody) != `{"name":"doggie","photoUrls":["https://example.com"]}` {
 		t.Errorf("addPet body (JSON preferred over XML) %s %s", add.RawType, add.RawBody)
 	}
-	if add.Auth.Kind != AuthBearer || len(imp.Notes) == 0 || !strings.Contains(strings.Join(imp.Notes, " "), "oauth2") {
+	if add.Auth.Kind != AuthBearer || len(imp.Notes) == 0 || !strings.Contains(strings.Join(imp.Notes, " "), "petstore_auth is OAuth 2.0 with only the implicit") {
 		t.Errorf("oauth2 should become Bearer with a note: %+v %q", add.Auth, imp.Notes)
 	}
 	pet := findItem(t, imp, "Shop/pet", "getPetById")
