@@ -19,7 +19,7 @@ func TestComposerImportOpenAPI(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "c.db")
 	code, out, errOut := run("composer", "import-openapi", spec31, "--db", db)
 	if code != 0 || !strings.Contains(out, `imported 9 requests (7 operations, 2 webhooks) from OpenAPI 3.1.0 into the collection "Payments API"`) ||
-		!strings.Contains(out, `made the environment "Payments API": variables baseUrl, token, customer, username, password, owner, repo, apiKey, webhookUrl`) {
+		!strings.Contains(out, `made the environment "Payments API": variables baseUrl, token, customer, username, password, clientId, clientSecret, owner, repo, apiKey, webhookUrl`) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 
