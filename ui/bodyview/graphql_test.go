@@ -27,6 +27,12 @@ func TestCapturedGraphQLPostShowsQueryAndVariables(t *testing.T) {
 	if got := h.lines(); len(got) != 7 || got[1] != `  "query": "query GetUser($id: ID!) { user(id: $id) { id name } }",` {
 		t.Errorf("pretty lines %q", got)
 	}
+	// Its pretty view is highlighted as JSON: key, colon and value apart.
+	r := h.v.createRow().(*row)
+	h.v.updateRow(1, r)
+	if len(r.objects) < 4 {
+		t.Errorf("pretty row 1 drawn in %d pieces; want JSON highlighting", len(r.objects))
+	}
 	// Plain JSON keeps its pretty view.
 	h.v.SetBody([]byte(`{"type":"invoice.paid"}`), "application/json")
 	h.wait()

@@ -602,7 +602,8 @@ func (v *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	var segs []segment
-	if v.shown.mode == bodyfmt.ModePretty && v.cur.kind == bodyfmt.JSON && v.shown.notice == "" {
+	// A GraphQL request is JSON too in its pretty view.
+	if v.shown.mode == bodyfmt.ModePretty && (v.cur.kind == bodyfmt.JSON || v.cur.kind == bodyfmt.GraphQL) && v.shown.notice == "" {
 		segs = jsonSegments(v.lines, id)
 	} else {
 		segs = plainSegments(v.lines.Line(id))
