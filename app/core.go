@@ -76,6 +76,7 @@ type Core struct {
 	forward   *forwarder
 	retention *retentionLoop
 	responses *responder
+	contracts *contractBook
 	alerts    *alerter
 	closeOnce sync.Once
 	dups      *replay.DuplicateIndex
@@ -116,6 +117,7 @@ func Open(cfg Config) (*Core, error) {
 	c := &Core{cfg: cfg, store: st, hub: NewHub(), secrets: secrets, dups: replay.NewDuplicateIndex(0), tel: tel}
 	c.forward = newForwarder(c, rules)
 	c.responses = newResponder(st)
+	c.contracts = newContractBook(c)
 	c.alerts = newAlerter(c)
 	tel.watch(c)
 	return c, nil
@@ -127,6 +129,7 @@ func Open(cfg Config) (*Core, error) {
 func (c *Core) StartBackground() {
 	c.background.Do(func() {
 		c.forward.start()
+		c.contracts.start()
 		c.warmDuplicates()
 		c.startRetention()
 		c.alerts.start()
@@ -245,6 +248,7 @@ func (c *Core) Close() error {
 		if c.started {
 			c.stopRetention()
 			c.forward.close()
+			c.contracts.close()
 			c.alerts.close()
 		}
 	})
@@ -416,6 +420,7 @@ func (c *Core) stored(rec *storage.Record) {
 	c.dups.Seen(rec.EventKey, rec.ID)
 	c.hub.Publish(Added)
 	c.forward.enqueue(rec.Summary)
+	c.contracts.enqueue(rec.Summary)
 }
 
 func (c *Core) eventKey(rec *storage.Record) string {

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"dev.hookscope/contract"
+)
+
+func chargeEvent(amount string) string {
+	return `{"id":"evt_1","object":"event","type":"charge.succeeded","created":1700000000,` +
+		`"data":{"object":{"id":"ch_1","object":"charge","amount":` + amount + `,"currency":"usd",` +
+		`"payment_method_details":{"type":"card","card":{"last4":"4242"}}}}}`
+}
+
+// pollVerdict waits for the background check of id to be stored.
+func pollVerdict(t *testing.T, c *Core, id uint64) *contract.Verdict {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, err := c.ContractVerdict(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != nil {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no contract verdict for request %d after 10 s", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCapturesUnderAnAttachedSpecAreChecked(t *testing.T) {
+	c := openCore(t)
+	spec, err := os.ReadFile("../contract/testdata/stripe-like.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.AttachContract("/hooks/stripe", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Spec != "Payments webhooks 2026-01-01" || a.Webhooks != 3 {
+		t.Errorf("attachment %+v", a)
+	}
+	if err := c.StartListener(""); err != nil {
+		t.Fatal(err)
+	}
+	send := func(path, body string) {
+		resp, err := http.Post(c.ListenerURL()+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send("/hooks/stripe", chargeEvent(`"2000"`))
+	send("/hooks/stripe", chargeEvent(`2000`))
+	send("/elsewhere", chargeEvent(`"2000"`))
+
+	bad := pollVerdict(t, c, 1)
+	if bad.Valid || len(bad.Violations) != 1 || bad.Violations[0].String() != "/data/object/amount: expected integer, got string" {
+		t.Errorf("the broken event: %+v", bad)
+	}
+	if good := pollVerdict(t, c, 2); !good.Valid || good.Matched != "webhook charge.succeeded" {
+		t.Errorf("the fitting event: %+v", good)
+	}
+	// Request 3 is outside the prefix: checking it now, as validate does,
+	// says no spec is attached; by the time requests 1 and 2 were checked
+	// (one worker, in order) it would have been checked too.
+	if v, _ := c.ContractVerdict(3); v != nil {
+		t.Errorf("a request outside the prefix was checked: %+v", v)
+	}
+	if _, err := c.CheckContract(3, nil); !errors.Is(err, ErrNoContract) {
+		t.Errorf("validate outside the prefix: %v", err)
+	}
+	if v, err := c.CheckContract(3, spec); err != nil || v.Valid {
+		t.Errorf("validate with a given spec: %+v %v", v, err)
+	}
+	now, err := c.CheckContract(1, nil)
+	if err != nil || now.Valid || now.Violations[0] != bad.Violations[0] {
+		t.Errorf("validate now disagrees with the stored verdict: %+v %v", now, err)
+	}
+
+	if err := c.Delete(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ContractVerdict(1); err == nil {
+		t.Error("a deleted request still answers its verdict")
+	}
+	if err := c.DetachContract("/hooks/stripe"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DetachContract("/hooks/stripe"); err == nil {
+		t.Error("detaching twice passed")
+	}
+	if _, err := c.AttachContract("/x", []byte("garbage: [")); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a garbage spec: %v", err)
+	}
+}
