@@ -9,6 +9,7 @@ import (
 
 func TestAnswersRoundTripCapAndSurviveReopen(t *testing.T) {
 	st, path := openTemp(t)
+	appendRequests(t, st, 8)
 	if _, ok, err := st.Answer(1); ok || err != nil {
 		t.Fatalf("an answer before any was put: %v %v", ok, err)
 	}

@@ -129,6 +129,7 @@ func TestReplaysSinceLeavesOutHeadersAndBodies(t *testing.T) {
 
 func TestForwardsSince(t *testing.T) {
 	st, _ := openTemp(t)
+	appendRequests(t, st, 10)
 	put := func(capture uint64, at time.Time, status int, errText string) {
 		t.Helper()
 		if err := st.PutForwardResult(capture, ForwardResult{At: at, Target: "http://t", Status: status, Error: errText, Attempts: 1, DurationMs: float64(capture)}); err != nil {

@@ -416,7 +416,14 @@ func (s *Store) putJSON(bucket []byte, id uint64, v any) error {
 	if err != nil {
 		return err
 	}
+	// The request is looked up in the same transaction: what is kept
+	// beside a request (a draft saved as the window leaves it, a forward's
+	// or a rule's outcome) must not outlive a Delete that ran just before,
+	// since Delete removes these with the request in one transaction.
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSummaries).Get(idKey(id)) == nil {
+			return ErrNotFound
+		}
 		return tx.Bucket(bucket).Put(idKey(id), raw)
 	})
 }

@@ -109,6 +109,10 @@ func TestReplayBodyLimits(t *testing.T) {
 
 func TestDrafts(t *testing.T) {
 	st, _ := openTemp(t)
+	if err := st.SaveDraft(5, Draft{Method: "PUT"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a draft of a request that does not exist: %v", err)
+	}
+	appendRequests(t, st, 5)
 	if _, ok, err := st.Draft(5); ok || err != nil {
 		t.Fatalf("no draft yet: %v %v", ok, err)
 	}
@@ -140,6 +144,10 @@ func TestForwardResults(t *testing.T) {
 	if _, ok, err := st.ForwardResult(8); ok || err != nil {
 		t.Fatal(ok, err)
 	}
+	if err := st.PutForwardResult(8, ForwardResult{Status: 200}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a forward result for a request that does not exist: %v", err)
+	}
+	appendRequests(t, st, 8)
 	want := ForwardResult{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Target: "http://x", Status: 502, Attempts: 3, DurationMs: 1234.5, ReplayID: 9}
 	if err := st.PutForwardResult(8, want); err != nil {
 		t.Fatal(err)
@@ -152,11 +160,14 @@ func TestForwardResults(t *testing.T) {
 
 func TestDeleteAndClearReplayData(t *testing.T) {
 	st, _ := openTemp(t)
+	appendRequests(t, st, 3)
 	for _, src := range []uint64{1, 2, 1, 3} {
 		if _, err := st.AppendReplay(sampleReplay(src, []byte("x"))); err != nil {
 			t.Fatal(err)
 		}
-		st.SaveDraft(src, Draft{Method: "POST"})
+		if err := st.SaveDraft(src, Draft{Method: "POST"}); err != nil {
+			t.Fatal(err)
+		}
 		st.PutForwardResult(src, ForwardResult{Status: 200})
 	}
 	if err := st.Delete(1, 77); err != nil {

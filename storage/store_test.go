@@ -26,6 +26,17 @@ func openTemp(t *testing.T) (*Store, string) {
 	return st, path
 }
 
+// appendRequests stores n sample requests (IDs 1..n on a new store), for
+// tests of what is kept beside a request: that needs the request there.
+func appendRequests(t *testing.T, st *Store, n int) {
+	t.Helper()
+	for range n {
+		if _, err := st.Append(context.Background(), sampleRecord("/r", nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func sampleRecord(path string, body []byte) *Record {
 	return &Record{
 		Summary: Summary{

@@ -96,6 +96,13 @@ func (v *MainView) restoreLayout() {
 	v.split.Refresh()
 }
 
+// beforeQuit keeps what the user would lose: the replay editor's unsaved
+// edits (as the request's draft) and the window's layout.
+func (v *MainView) beforeQuit() {
+	v.inspector.replay.Leave()
+	v.saveLayout()
+}
+
 // saveLayout remembers the window size and split for the next run. It is
 // called while the window is still up (close, quit, SIGTERM): after the
 // event loop stops, the canvas no longer reports a size.

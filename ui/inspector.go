@@ -95,6 +95,7 @@ func (in *Inspector) Object() fyne.CanvasObject { return in.root }
 
 // Clear shows the placeholder.
 func (in *Inspector) Clear() {
+	in.replay.Leave()
 	in.current = nil
 	in.root.(*fyne.Container).Objects[0].Hide()
 	in.placeholder.SetText("Select a request to inspect it.")

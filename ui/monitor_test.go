@@ -128,6 +128,14 @@ func TestMonitorBarsAreProportionalToCounts(t *testing.T) {
 func TestMonitorForwardsStackByOutcomeInThemeColours(t *testing.T) {
 	h := newMonitorHarness(t)
 	st := h.core.Store()
+	// A forward result is kept beside its request, so the requests exist;
+	// captured two days earlier, outside the charts' hour.
+	for range 8 {
+		rec := &storage.Record{Summary: storage.Summary{Method: "POST", Path: "/f", ReceivedAt: monitorNow.Add(-48 * time.Hour)}}
+		if _, err := st.Append(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, status := range []int{200, 204, 404, 0, 500, 500, 500, 500} {
 		at := monitorClock(12, 10, i)
 		if i >= 4 {

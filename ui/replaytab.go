@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -35,6 +37,10 @@ const (
 // ReplayTab edits a captured request, sends it again, and shows the answer
 // and the history of earlier replays.
 type ReplayTab struct {
+	// pristine is snapshot() as last loaded or saved; anything else is an
+	// edit that Leave keeps as a draft.
+	pristine string
+
 	core   *app.Core
 	window fyne.Window
 	rec    *storage.Record
@@ -134,6 +140,7 @@ func (r *ReplayTab) Object() fyne.CanvasObject { return r.root }
 
 // Show loads rec (or its saved draft) into the editor and its history.
 func (r *ReplayTab) Show(rec *storage.Record) {
+	kept := r.Leave()
 	r.cancelNow()
 	r.rec = rec
 	r.fileBody = nil
@@ -149,7 +156,49 @@ func (r *ReplayTab) Show(rec *storage.Record) {
 		r.resign.SetChecked(d.Resign)
 		r.status.SetText("Draft from " + d.SavedAt.Local().Format("Jan 2 15:04") + " loaded.")
 	}
+	r.pristine = r.snapshot()
+	if kept != "" {
+		r.status.SetText(kept)
+	}
 	r.loadHistory()
+}
+
+// snapshot is everything the editor would send, to tell an edit from what
+// was loaded or saved.
+func (r *ReplayTab) snapshot() string {
+	return strings.Join([]string{r.method.Text, r.target.Text, r.headers.Text, r.body.Text,
+		strconv.FormatBool(r.resign.Checked), strconv.FormatBool(r.fileBody != nil), string(r.fileBody)}, "\x00")
+}
+
+// Leave keeps unsaved edits of the request on screen as its draft, so
+// choosing another request never loses them. It returns a sentence to
+// show about what it did, empty when there was nothing to keep.
+func (r *ReplayTab) Leave() string {
+	if r.rec == nil || r.snapshot() == r.pristine {
+		return ""
+	}
+	id := r.rec.ID
+	if err := r.keepDraft(); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return "" // deleted: its edits go with it
+		}
+		return fmt.Sprintf("The edits of request #%d could not be kept: %v", id, err)
+	}
+	return fmt.Sprintf("Edits of request #%d kept as its draft.", id)
+}
+
+// keepDraft saves the editor as the request's draft.
+func (r *ReplayTab) keepDraft() error {
+	_, h, body, err := r.edit()
+	if err != nil {
+		return err
+	}
+	d := storage.Draft{Method: strings.TrimSpace(r.method.Text), Target: strings.TrimSpace(r.target.Text), Header: h, Body: body, Resign: r.resign.Checked}
+	if err := r.core.SaveDraft(r.rec.ID, d); err != nil {
+		return err
+	}
+	r.pristine = r.snapshot()
+	return nil
 }
 
 func (r *ReplayTab) fill(method, target string, h http.Header, body []byte, contentType string) {
@@ -376,13 +425,7 @@ func (r *ReplayTab) saveDraftNow() {
 	if r.rec == nil {
 		return
 	}
-	_, h, body, err := r.edit()
-	if err != nil {
-		r.showProblem(err.Error())
-		return
-	}
-	d := storage.Draft{Method: strings.TrimSpace(r.method.Text), Target: strings.TrimSpace(r.target.Text), Header: h, Body: body, Resign: r.resign.Checked}
-	if err := r.core.SaveDraft(r.rec.ID, d); err != nil {
+	if err := r.keepDraft(); err != nil {
 		r.showProblem(err.Error())
 		return
 	}
@@ -397,6 +440,7 @@ func (r *ReplayTab) discardNow() {
 	}
 	r.core.DiscardDraft(r.rec.ID)
 	rec := r.rec
+	r.rec = nil // nothing to keep: the edits are what is being discarded
 	r.Show(rec)
 	r.status.SetText("Edits discarded: back to the request as captured.")
 }

@@ -77,3 +77,40 @@ func TestReplayTabSendsEditedRequestAndKeepsHistory(t *testing.T) {
 		t.Fatalf("discard did not restore the capture: %q", got)
 	}
 }
+
+// TestReplayEditsKeptWhenAnotherRequestIsChosen: edits are kept as the
+// request's draft without pressing Save draft, and come back with it; a
+// request deleted with edits pending leaves no draft behind.
+func TestReplayEditsKeptWhenAnotherRequestIsChosen(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	h.post("POST", "/one", "application/json", `{"n":1}`, nil)
+	h.post("POST", "/two", "application/json", `{"n":2}`, nil)
+	h.waitForCount(2)
+	rt := h.view.inspector.replay
+	uithread.DoAndWait(func() { h.view.requests.Select(1) })
+	uithread.DoAndWait(func() { rt.body.SetText(`{"n":100}`) })
+	uithread.DoAndWait(func() { h.view.requests.Select(2) })
+	if got := onUI(func() string { return rt.status.Text }); got != "Edits of request #1 kept as its draft." {
+		t.Fatalf("status after leaving #1: %q", got)
+	}
+	if got := onUI(func() string { return rt.body.Text }); got != `{"n":2}` {
+		t.Fatalf("#2 shows %q", got)
+	}
+	uithread.DoAndWait(func() { h.view.requests.Select(1) })
+	if got := onUI(func() string { return rt.body.Text }); got != `{"n":100}` {
+		t.Fatalf("#1's edit came back as %q", got)
+	}
+	// Unchanged: choosing another request keeps nothing.
+	uithread.DoAndWait(func() { h.view.requests.Select(2) })
+	if _, ok, _ := h.core.Draft(2); ok {
+		t.Fatal("an unedited request got a draft")
+	}
+	// Edited, then deleted from the toolbar: the edit goes with it.
+	uithread.DoAndWait(func() { rt.body.SetText(`{"n":200}`) })
+	uithread.DoAndWait(func() { test.Tap(h.view.bar.deleteBtn) })
+	tapDialogButton(t, h.window, "Yes")
+	h.waitForCount(1)
+	if _, ok, _ := h.core.Draft(2); ok {
+		t.Fatal("a deleted request's edits were kept as a draft")
+	}
+}

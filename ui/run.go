@@ -50,7 +50,7 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 	view.restoreLayout()
 	view.Start(stdout)
 	w.SetCloseIntercept(func() {
-		view.saveLayout() // while the window still has its size
+		view.beforeQuit() // while the window still has its size
 		w.Close()
 	})
 	go func() {
@@ -59,7 +59,7 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 		// made Fyne 2.7.1 set a cursor on a destroyed GLFW window and panic
 		// (seen once in four SIGTERMs under Xvfb with a loaded machine).
 		fyne.Do(func() {
-			view.saveLayout()
+			view.beforeQuit()
 			w.Hide()
 			a.Quit()
 		})
