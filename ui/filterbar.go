@@ -20,7 +20,7 @@ const filterDelay = 150 * time.Millisecond
 // filterBar narrows the request list as the user types.
 type filterBar struct {
 	list     *RequestList
-	entry    *widget.Entry
+	entry    *filterEntry
 	status   *widget.Label // the match count, or the search's progress
 	problem  *widget.Label // why the text is not a filter, under the field
 	cancel   *widget.Button
@@ -34,7 +34,8 @@ type filterBar struct {
 
 func newFilterBar(list *RequestList, onChange func()) *filterBar {
 	b := &filterBar{list: list, onChange: onChange}
-	b.entry = widget.NewEntry()
+	b.entry = newFilterEntry()
+	b.entry.escape = func() { b.entry.SetText("") }
 	b.entry.SetPlaceHolder(`Filter, e.g. POST /hooks/* body:evt_1 json:'type == "invoice.paid"'`)
 	b.entry.OnChanged = func(string) { b.schedule() }
 	b.status = widget.NewLabel("")

@@ -129,6 +129,8 @@ func (v *MainView) Start(stdout io.Writer) {
 	v.sub = v.core.Subscribe()
 	v.requests.Reload()
 	v.installShortcuts()
+	v.installEscape()
+	v.filter.entry.shortcut = v.runShortcut
 	v.installMenu()
 	v.trackFocus()
 	v.startListenerReport(v.core.ConfiguredAddr(), stdout)
