@@ -50,11 +50,22 @@ func TestShortcutsMoveSelectDeleteAndHelp(t *testing.T) {
 
 func TestExportAndImportFromTheWindow(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
-	h.post("POST", "/hooks/x", "application/json", `{"a":1}`, map[string]string{"X-Thing": "1"})
+	h.post("POST", "/hooks/x", "application/json", `{"a":1}`, map[string]string{"X-Thing": "1", "Authorization": "Bearer s3cret-token"})
 	h.waitForCount(1)
 	var buf bytes.Buffer
-	if err := onUI(func() error { return h.view.exportIDs(&buf, exchange.FormatHAR, h.view.listedIDs()) }); err != nil {
-		t.Fatal(err)
+	var n int
+	if err := onUI(func() (err error) {
+		n, err = h.view.exportIDs(&buf, exchange.FormatHAR, h.view.listedIDs())
+		return err
+	}); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	// As `hookscope export` without --include-secrets: masked.
+	if strings.Contains(buf.String(), "s3cret-token") {
+		t.Fatal("the window's export carries the Authorization value")
+	}
+	if got := exportedLine(n, exchange.FormatHAR, "/tmp/x.har"); got != "Exported 1 request as har to /tmp/x.har." {
+		t.Fatalf("export says %q", got)
 	}
 	if !strings.Contains(buf.String(), `"version": "1.2"`) && !strings.Contains(buf.String(), `"version":"1.2"`) {
 		t.Fatalf("not a HAR: %.200s", buf.String())
@@ -65,7 +76,7 @@ func TestExportAndImportFromTheWindow(t *testing.T) {
 	}
 	h.waitForCount(2)
 	rec, _ := h.core.Get(2)
-	if string(rec.Body) != `{"a":1}` || rec.Header.Get("X-Thing") != "1" {
+	if string(rec.Body) != `{"a":1}` || rec.Header.Get("X-Thing") != "1" || rec.Header.Get("Authorization") == "Bearer s3cret-token" {
 		t.Fatalf("imported %+v", rec)
 	}
 }

@@ -13,22 +13,26 @@ import (
 	"dev.hookscope/exchange"
 )
 
-// exportIDs writes the given requests to w in format.
-func (v *MainView) exportIDs(w io.Writer, format exchange.Format, ids []uint64) error {
-	enc, err := exchange.NewEncoder(w, format, app.Version())
+// exportIDs writes the given requests to w in format, as `hookscope
+// export` does (secrets masked, a rule's answer as the HAR response), and
+// returns how many it wrote.
+func (v *MainView) exportIDs(w io.Writer, format exchange.Format, ids []uint64) (int, error) {
+	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{CreatorVersion: app.Version(), Answer: v.core.RuleAnswer})
 	if err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
 	for _, id := range ids {
 		rec, err := v.core.Get(id)
 		if err != nil {
 			continue // deleted meanwhile
 		}
 		if err := enc.Encode(rec); err != nil {
-			return err
+			return n, err
 		}
+		n++
 	}
-	return enc.Close()
+	return n, enc.Close()
 }
 
 // importData stores what a HAR, raw HTTP or curl file holds.
@@ -79,13 +83,27 @@ func (v *MainView) saveExport(format exchange.Format, ids []uint64) {
 		if err != nil || wc == nil {
 			return
 		}
-		defer wc.Close()
-		if err := v.exportIDs(wc, format, ids); err != nil {
-			dialog.ShowError(err, v.window)
+		n, err := v.exportIDs(wc, format, ids)
+		if cerr := wc.Close(); err == nil {
+			err = cerr
 		}
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("export to %s: %w", wc.URI().Path(), err), v.window)
+			return
+		}
+		dialog.ShowInformation("Export", exportedLine(n, format, wc.URI().Path()), v.window)
 	}, v.window)
 	save.SetFileName("hookscope." + map[exchange.Format]string{"har": "har", "curl": "sh", "raw": "http"}[format])
 	save.Show()
+}
+
+// exportedLine says what an export wrote and where.
+func exportedLine(n int, format exchange.Format, path string) string {
+	noun := "requests"
+	if n == 1 {
+		noun = "request"
+	}
+	return fmt.Sprintf("Exported %d %s as %s to %s.", n, noun, format, path)
 }
 
 func (v *MainView) showImportDialog() {
