@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"strconv"
 	"strings"
@@ -42,6 +43,10 @@ type RequestList struct {
 	newest uint64 // the newest ID seen, listed or filtered out
 	total  int    // requests stored, for the dense view
 	dense  bool   // IDs run without holes from newest-total+1 to newest
+	// newChip offers a jump to the newest rows when arrivals were kept
+	// out of view (see keepViewPut); unseen counts them.
+	newChip *widget.Button
+	unseen  int
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
@@ -59,8 +64,45 @@ func NewRequestList(core *app.Core, onSelect, onHidden func(uint64)) *RequestLis
 	r.buildEmptyState()
 	r.noMatch = widget.NewLabelWithStyle("No request matches the filter.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	r.noMatch.Hide()
-	r.root = container.NewStack(r.list, r.empty, container.NewCenter(r.noMatch))
+	r.newChip = widget.NewButtonWithIcon("", theme.MoveUpIcon(), r.jumpToNewest)
+	r.newChip.Importance = widget.HighImportance
+	r.newChip.Hide()
+	chip := container.NewVBox(container.NewCenter(r.newChip))
+	r.root = container.NewStack(r.list, r.empty, container.NewCenter(r.noMatch), chip)
 	return r
+}
+
+// rowStep is the distance between two rows' tops, as widget.List lays
+// them out (item height plus the padding it uses as separator).
+func (r *RequestList) rowStep() float32 {
+	return newRequestRow().MinSize().Height + r.list.Theme().Size(theme.SizeNamePadding)
+}
+
+// keepViewPut runs after added rows were put on top. When the user has
+// chosen a request or scrolled down, the view moves down by as much, so
+// the rows on screen (the selected one among them) stay where they were
+// during a burst, and the chip counts what arrived above.
+func (r *RequestList) keepViewPut(added int, offset float32) {
+	if offset <= 0 && r.unseen > 0 {
+		r.jumpToNewest() // the user scrolled back up: all seen
+	}
+	if added <= 0 || (offset <= 0 && r.selected == 0) {
+		return
+	}
+	r.list.ScrollToOffset(offset + float32(added)*r.rowStep())
+	if r.list.GetScrollOffset() <= 0 {
+		return // everything fits: nothing is out of view
+	}
+	r.unseen += added
+	r.newChip.SetText(fmt.Sprintf("%d new", r.unseen))
+	r.newChip.Show()
+}
+
+// jumpToNewest scrolls to the top, where new captures are.
+func (r *RequestList) jumpToNewest() {
+	r.unseen = 0
+	r.newChip.Hide()
+	r.list.ScrollToTop()
 }
 
 // Object is the list's root.
@@ -208,6 +250,8 @@ func (r *RequestList) stillListed(all []uint64) []uint64 {
 
 // setFilter shows only ids (nil filter: everything).
 func (r *RequestList) setFilter(f *app.Filter, ids []uint64) {
+	r.unseen = 0 // another list: what was unseen is no longer counted
+	r.newChip.Hide()
 	r.filter = f
 	if f == nil {
 		r.Reload()
@@ -227,6 +271,8 @@ func (r *RequestList) LoadNew() {
 	if err != nil || len(fresh) == 0 {
 		return
 	}
+	before, offset := r.length(), r.list.GetScrollOffset()
+	defer func() { r.keepViewPut(r.length()-before, offset) }()
 	for _, s := range fresh {
 		if r.dense && s.ID != r.newest+1 && r.total > 0 {
 			r.dense = false // a hole (the newest was deleted): list IDs from now on

@@ -380,3 +380,34 @@ func TestClearAllFollowsTheStore(t *testing.T) {
 		return n == 0 && h.view.bar.clear.Disabled()
 	})
 }
+
+// TestBurstKeepsTheSelectedRowPut: with a request chosen, a burst of
+// captures does not push it down the screen; a chip counts what arrived
+// above and scrolls to it.
+func TestBurstKeepsTheSelectedRowPut(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	for i := range 30 {
+		h.post("POST", fmt.Sprintf("/r%d", i), "text/plain", "x", nil)
+	}
+	h.waitForCount(30)
+	uithread.DoAndWait(func() { h.view.requests.Select(30) })
+	step := onUI(h.view.requests.rowStep)
+	for i := range 5 {
+		h.post("POST", fmt.Sprintf("/burst%d", i), "text/plain", "x", nil)
+	}
+	h.waitFor("5 new counted", func() bool {
+		return h.view.requests.Count() == 35 && h.view.requests.newChip.Visible() && h.view.requests.newChip.Text == "5 new"
+	})
+	// #30 is now row 5; the view moved down five rows, so it is drawn
+	// where it was, at the top.
+	if got := onUI(h.view.requests.list.GetScrollOffset); got != 5*step {
+		t.Fatalf("scroll offset %v, want %v (five rows)", got, 5*step)
+	}
+	if !h.rowHighlighted(5) || onUI(h.view.requests.SelectedID) != 30 {
+		t.Fatal("the selection did not stay on #30")
+	}
+	uithread.DoAndWait(func() { test.Tap(h.view.requests.newChip) })
+	if got := onUI(h.view.requests.list.GetScrollOffset); got != 0 || onUI(h.view.requests.newChip.Visible) {
+		t.Fatalf("after the chip: offset %v, chip shown %v", got, onUI(h.view.requests.newChip.Visible))
+	}
+}
