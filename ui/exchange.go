@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
@@ -93,7 +94,10 @@ func (v *MainView) saveExport(format exchange.Format, ids []uint64) {
 		}
 		dialog.ShowInformation("Export", exportedLine(n, format, wc.URI().Path()), v.window)
 	}, v.window)
-	save.SetFileName("hookscope." + map[exchange.Format]string{"har": "har", "curl": "sh", "raw": "http"}[format])
+	ext := map[exchange.Format]string{"har": ".har", "curl": ".sh", "raw": ".http"}[format]
+	save.SetFileName("hookscope" + ext)
+	save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
+	save.Resize(fileDialogSize(v.window))
 	save.Show()
 }
 
@@ -107,7 +111,7 @@ func exportedLine(n int, format exchange.Format, path string) string {
 }
 
 func (v *MainView) showImportDialog() {
-	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+	open := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil || rc == nil {
 			return
 		}
@@ -122,4 +126,16 @@ func (v *MainView) showImportDialog() {
 		}
 		dialog.ShowError(err, v.window)
 	}, v.window)
+	// No extension filter: import tells HAR, raw HTTP and curl apart by
+	// content (docs/cli.md, "import"), and Fyne's dialog offers no way
+	// around a filter for a capture saved under another name.
+	open.Resize(fileDialogSize(v.window))
+	open.Show()
+}
+
+// fileDialogSize lets a file dialog list more than four rows: most of the
+// window, which Fyne's default minimum does not use.
+func fileDialogSize(w fyne.Window) fyne.Size {
+	s := w.Canvas().Size()
+	return fyne.NewSize(max(640, s.Width*0.8), max(420, s.Height*0.8))
 }

@@ -112,7 +112,7 @@ func (r *RequestList) buildEmptyState() {
 	title := widget.NewLabelWithStyle("No requests yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	hint := widget.NewLabelWithStyle("Point any webhook sender at the listener, or try:", fyne.TextAlignCenter, fyne.TextStyle{})
 	r.curlLine = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-	r.curlLine.Wrapping = fyne.TextWrapBreak
+	r.curlLine.Wrapping = fyne.TextWrapWord // at spaces: a command cut mid-word reads wrong
 	copyBtn := widget.NewButtonWithIcon("Copy command", theme.ContentCopyIcon(), func() {
 		fyne.CurrentApp().Clipboard().SetContent(r.curlLine.Text)
 	})
