@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"dev.hookscope/alerts"
+	"dev.hookscope/contract"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
@@ -49,6 +50,16 @@ type Backend interface {
 	// TestAlert fires the named rule once, now, and returns it with its
 	// webhook's answer.
 	TestAlert(name string) (alerts.Fired, error)
+
+	// Contracts lists the OpenAPI specs attached to path prefixes.
+	Contracts() ([]ContractAttachment, error)
+	AttachContract(prefix string, spec []byte) (ContractAttachment, error)
+	DetachContract(prefix string) error
+	// ContractVerdict is the verdict kept with request id, nil when it
+	// was never checked; CheckContract checks it now (ErrNoContract when
+	// no spec is given and none is attached to its path).
+	ContractVerdict(id uint64) (*contract.Verdict, error)
+	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
 
 	// Tokens lists the API tokens, never the tokens themselves.
 	Tokens() ([]TokenInfo, error)

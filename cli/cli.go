@@ -48,6 +48,7 @@ func commands() []command {
 		{"rules", rulesSynopsis, runRules},
 		{"forward", forwardSynopsis, runForward},
 		{"alerts", alertsSynopsis, runAlerts},
+		{"contracts", contractsSynopsis, runContracts},
 		{"secrets", secretsSynopsis, runSecrets},
 		{"tokens", tokensSynopsis, runTokens},
 		{"remote", remoteSynopsis, runRemote},
@@ -56,6 +57,7 @@ func commands() []command {
 		{"composer", composerSynopsis, runComposer},
 		{"verify", "verify ID [--scheme S] [--secret X] [--tolerance D] [--url URL] [--db PATH] [--json]\n" +
 			"                                                     check a signature (exit 0 valid, 1 invalid)", runVerify},
+		{"validate", validateSynopsis, runValidate},
 	}
 }
 

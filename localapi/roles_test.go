@@ -3,6 +3,7 @@ package localapi
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,6 +114,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 	}
 	show, _ := json.Marshal(wire.NewRequestJSON(&storage.Record{Summary: storage.Summary{Method: "PUT", Path: "/added", ReceivedAt: time.Now()}, Proto: "HTTP/1.1"}))
 	id := fmt.Sprint(seeded)
+	stripeSpec64 := base64.StdEncoding.EncodeToString(stripeSpec(t))
 	calls := map[string][]routeCall{
 		"GET /v1/ping":          {{prepare: fixed("GET", "/v1/ping", ""), ok: 200}},
 		"GET /v1/requests":      {{prepare: fixed("GET", "/v1/requests", ""), ok: 200}},
@@ -164,9 +166,20 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 			return "POST", "/v1/composer/collections", `{"collection":"C","items":[{"folder":"C","name":"n","request":{"method":"GET","url":"{{baseUrl}}/"}}],"environment":{"name":"C","vars":[]}}`
 		}, ok: 200}},
 		"GET /v1/secrets/match": {{prepare: fixed("GET", "/v1/secrets/match?path=/s/x", ""), ok: 200}},
-		"GET /v1/alerts":        {{prepare: fixed("GET", "/v1/alerts", ""), ok: 200}},
-		"PUT /v1/alerts":        {{prepare: fixed("PUT", "/v1/alerts", `[{"name":"a","kind":"answered_5xx","window":"1m","cooldown":"1m","enabled":true}]`), ok: 200}},
-		"GET /v1/alerts/fired":  {{prepare: fixed("GET", "/v1/alerts/fired", ""), ok: 200}},
+		"GET /v1/contracts":     {{prepare: fixed("GET", "/v1/contracts", ""), ok: 200}},
+		"POST /v1/contracts":    {{prepare: fixed("POST", "/v1/contracts", `{"prefix":"/hooks/","spec":"`+stripeSpec64+`"}`), ok: 200}},
+		"DELETE /v1/contracts": {{prepare: func(t *testing.T) (string, string, string) {
+			p := fmt.Sprintf("/c%d", n.Add(1))
+			if _, err := core.AttachContract(p, stripeSpec(t)); err != nil {
+				t.Fatal(err)
+			}
+			return "DELETE", "/v1/contracts?prefix=" + p, ""
+		}, ok: 200}},
+		"GET /v1/requests/{id}/contract":  {{prepare: fixed("GET", "/v1/requests/"+id+"/contract", ""), ok: 200}},
+		"POST /v1/requests/{id}/contract": {{prepare: fixed("POST", "/v1/requests/"+id+"/contract", `{"spec":"`+stripeSpec64+`"}`), ok: 200}},
+		"GET /v1/alerts":                  {{prepare: fixed("GET", "/v1/alerts", ""), ok: 200}},
+		"PUT /v1/alerts":                  {{prepare: fixed("PUT", "/v1/alerts", `[{"name":"a","kind":"answered_5xx","window":"1m","cooldown":"1m","enabled":true}]`), ok: 200}},
+		"GET /v1/alerts/fired":            {{prepare: fixed("GET", "/v1/alerts/fired", ""), ok: 200}},
 		"POST /v1/alerts/test": {{prepare: func(t *testing.T) (string, string, string) {
 			if err := core.SetAlertRules([]alerts.Rule{{Name: "a", Kind: alerts.Answered5xx, Window: alerts.Duration(time.Minute), Cooldown: alerts.Duration(time.Minute)}}); err != nil {
 				t.Fatal(err)
@@ -186,6 +199,8 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		"POST /v1/requests": A, "DELETE /v1/requests/{id}": A, "POST /v1/import": A,
 		"GET /v1/retention": A, "PUT /v1/retention": A, "GET /v1/forward": A, "PUT /v1/forward": A,
 		"GET /v1/secrets": A, "POST /v1/secrets": A, "DELETE /v1/secrets": A, "GET /v1/secrets/match": A,
+		"GET /v1/contracts": R, "GET /v1/requests/{id}/contract": R, "POST /v1/requests/{id}/contract": P,
+		"POST /v1/contracts": A, "DELETE /v1/contracts": A,
 		"GET /v1/alerts": R, "GET /v1/alerts/fired": R, "PUT /v1/alerts": A, "POST /v1/alerts/test": A,
 		"GET /v1/rules": A, "PUT /v1/rules": A, "GET /v1/tokens": A, "POST /v1/tokens": A, "DELETE /v1/tokens/{name}": A,
 		"POST /v1/composer/collections": A,
