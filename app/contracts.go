@@ -232,7 +232,7 @@ func (c *Core) checkStored(id uint64) {
 	v := s.CheckRequest(contractRequest(rec, a.Prefix))
 	raw, _ := json.Marshal(v)
 	if c.store.PutContractVerdict(id, raw) == nil {
-		c.hub.Publish(Reset)
+		c.hub.Publish(VerdictsChanged)
 	}
 }
 
@@ -285,5 +285,6 @@ func (c *Core) CheckContract(id uint64, spec []byte) (contract.Verdict, error) {
 	if err := c.store.PutContractVerdict(id, raw); err != nil {
 		return v, err
 	}
+	c.hub.Publish(VerdictsChanged)
 	return v, nil
 }

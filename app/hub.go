@@ -20,6 +20,9 @@ const (
 	// retention policy changed, from any surface (the window, or a command
 	// through the socket).
 	SettingsChanged
+	// VerdictsChanged: a contract verdict was kept with a request; rows
+	// and the inspector showing one read it again.
+	VerdictsChanged
 )
 
 // Hub announces changes without ever blocking the capture path: each

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"dev.hookscope/contract"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
@@ -44,6 +45,11 @@ type Source interface {
 	Clear() error
 
 	RuleAnswer(id uint64) (storage.AnswerRecord, bool, error)
+	// ContractVerdict is the OpenAPI verdict kept with a request, nil
+	// when it was never checked; CheckContract checks it now against the
+	// spec attached to its path.
+	ContractVerdict(id uint64) (*contract.Verdict, error)
+	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
 	ForwardResult(id uint64) (storage.ForwardResult, bool, error)
 	Replay(ctx context.Context, id uint64, spec ReplaySpec) (storage.ReplayRecord, error)
 	Replays(id uint64) ([]storage.ReplayRecord, error)

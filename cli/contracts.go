@@ -113,22 +113,7 @@ func runValidate(env Env, args []string) (int, error) {
 // writeContractVerdict prints the verdict's line, then one line per
 // violation, "POINTER: message" (docs/cli.md, "validate").
 func writeContractVerdict(w io.Writer, v contract.Verdict) {
-	what := v.Spec
-	if v.Matched != "" {
-		what += " " + v.Matched
-	}
-	switch {
-	case v.Unchecked != "":
-		fmt.Fprintf(w, "unchecked: %s: %s\n", what, v.Unchecked)
-	case v.Valid:
-		fmt.Fprintf(w, "valid: %s\n", what)
-	default:
-		n := "violations"
-		if len(v.Violations) == 1 {
-			n = "violation"
-		}
-		fmt.Fprintf(w, "invalid: %s (%d %s)\n", what, len(v.Violations), n)
-	}
+	fmt.Fprintln(w, v.Headline())
 	for _, x := range v.Violations {
 		fmt.Fprintln(w, x.String())
 	}

@@ -240,3 +240,23 @@ components:
 		t.Fatal("a spec with $ref cycles hung")
 	}
 }
+
+func TestHeadlineAndMark(t *testing.T) {
+	cases := []struct {
+		v              Verdict
+		headline, mark string
+	}{
+		{Verdict{Spec: "S 1", Matched: "webhook a", Valid: true}, "valid: S 1 webhook a", "✓ contract"},
+		{Verdict{Spec: "S 1", Matched: "webhook a", Violations: []Violation{{"/x", "m"}}}, "invalid: S 1 webhook a (1 violation)", "✗ contract"},
+		{Verdict{Spec: "S 1", Violations: []Violation{{"/x", "m"}, {"/y", "n"}}}, "invalid: S 1 (2 violations)", "✗ contract (2)"},
+		{Verdict{Spec: "S 1", Matched: "POST /a", Unchecked: "the body is not JSON"}, "unchecked: S 1 POST /a: the body is not JSON", "? contract"},
+	}
+	for _, c := range cases {
+		if got := c.v.Headline(); got != c.headline {
+			t.Errorf("Headline = %q, want %q", got, c.headline)
+		}
+		if got := c.v.Mark(); got != c.mark {
+			t.Errorf("Mark = %q, want %q", got, c.mark)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dev.hookscope/app"
+	"dev.hookscope/contract"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
 )
@@ -349,6 +350,16 @@ func (s *RemoteSource) Clear() error {
 
 func (s *RemoteSource) RuleAnswer(id uint64) (storage.AnswerRecord, bool, error) {
 	return s.c.RuleAnswer(id)
+}
+
+// ContractVerdict reads the verdict kept on the remote.
+func (s *RemoteSource) ContractVerdict(id uint64) (*contract.Verdict, error) {
+	return s.c.ContractVerdict(id)
+}
+
+// CheckContract has the remote check a request against its spec.
+func (s *RemoteSource) CheckContract(id uint64, spec []byte) (contract.Verdict, error) {
+	return s.c.CheckContract(id, spec)
 }
 
 // ForwardResult: the API has no route for it; a forward is also in the

@@ -45,6 +45,7 @@ type Inspector struct {
 	query            *fyne.Container
 	body             *bodyview.View
 	signature        *SignatureTab
+	contract         *ContractTab
 	replay           *ReplayTab
 	placeholder      *widget.Label
 	root             fyne.CanvasObject
@@ -70,12 +71,15 @@ func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
 	in.headers = container.New(layout.NewFormLayout())
 	in.query = container.New(layout.NewFormLayout())
 	in.body = bodyview.New()
+	in.contract = NewContractTab(core)
+	in.contract.onShowInBody = in.showInBody
 	in.tabs = container.NewAppTabs(
 		container.NewTabItem("Overview", container.NewVScroll(in.overview)),
 		container.NewTabItem("Headers", container.NewVScroll(in.headers)),
 		container.NewTabItem("Query", container.NewVScroll(in.query)),
 		container.NewTabItem("Body", in.body),
 		container.NewTabItem("Signature", in.signature.Object()),
+		container.NewTabItem("Contract", in.contract.Object()),
 		container.NewTabItem("Replay", in.replay.Object()),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -133,7 +137,28 @@ func (in *Inspector) Show(rec *storage.Record) {
 	in.body.SetNote(note)
 	in.body.SetBodyEncoded(rec.Body, rec.ContentType, strings.Join(rec.Header.Values("Content-Encoding"), ", "))
 	in.signature.Show(rec)
+	in.contract.Show(rec.ID)
 	in.replay.Show(rec)
+}
+
+// showInBody opens the Body tab with the value at pointer marked.
+func (in *Inspector) showInBody(pointer string) error {
+	if err := in.body.Highlight(pointer); err != nil {
+		return err
+	}
+	for _, item := range in.tabs.Items {
+		if item.Content == in.body {
+			in.tabs.Select(item)
+		}
+	}
+	return nil
+}
+
+// RefreshContract reads the shown request's contract verdict again.
+func (in *Inspector) RefreshContract() {
+	if in.current != nil {
+		in.contract.Refresh()
+	}
 }
 
 func overviewPairs(rec *storage.Record) []app.Pair {

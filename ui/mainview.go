@@ -248,6 +248,10 @@ func (v *MainView) apply(change app.Change) {
 		// Set from the command line too: the toolbar says what is in force.
 		v.updateForwardButton()
 	}
+	if change&(app.VerdictsChanged|app.Reset) != 0 {
+		v.requests.ForgetVerdicts()
+		v.inspector.RefreshContract()
+	}
 	v.updateTitle()
 }
 

@@ -47,12 +47,15 @@ type RequestList struct {
 	// out of view (see keepViewPut); unseen counts them.
 	newChip *widget.Button
 	unseen  int
+	// marks are the rows' contract verdicts, read as rows show.
+	marks *contractMarks
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
 func NewRequestList(core *app.Core, onSelect, onHidden func(uint64)) *RequestList {
 	r := &RequestList{core: core, onSelect: onSelect, onHidden: onHidden}
 	r.list = widget.NewList(r.length, newRequestRow, r.updateRow)
+	r.marks = newContractMarks(core.ContractVerdict, r.list.Refresh)
 	r.list.OnSelected = func(i widget.ListItemID) {
 		// The list keeps no selection of its own: its index goes stale
 		// when rows shift, and a tap on an index it thinks is selected
@@ -347,13 +350,21 @@ func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 	if err != nil {
 		sum = storage.Summary{ID: id, Method: "?", Path: "(deleted)"}
 	}
-	obj.(*requestRow).set(sum, id == r.selected && !r.hidden)
+	row := obj.(*requestRow)
+	row.set(sum, id == r.selected && !r.hidden)
+	row.setContract(r.marks.mark(id))
 	traceRowShown()
+}
+
+// ForgetVerdicts reads the rows' contract marks again: a verdict was kept.
+func (r *RequestList) ForgetVerdicts() {
+	r.marks.forget()
+	r.list.Refresh()
 }
 
 // requestRow is one line of the list:
 //
-//	[METHOD] path                          200 ✓ signed
+//	[METHOD] path               200 ✓ signed ✗ contract
 //	         #id · time · size · type
 //
 // The answer status and the signature verdict sit at the right edge with
@@ -367,6 +378,7 @@ type requestRow struct {
 	meta      *widget.Label
 	status    *widget.Label
 	signature *widget.Label
+	contract  *widget.Label
 	content   fyne.CanvasObject
 }
 
@@ -389,7 +401,9 @@ func newRequestRow() fyne.CanvasObject {
 	row.meta.Truncation = fyne.TextTruncateEllipsis
 	row.status = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	row.signature = widget.NewLabel("")
-	marks := container.NewHBox(row.status, row.signature)
+	row.contract = widget.NewLabel("")
+	row.contract.Hide()
+	marks := container.NewHBox(row.status, row.signature, row.contract)
 	lines := container.New(&tightVBox{}, row.path, row.meta)
 	row.content = container.NewStack(row.highlight,
 		container.NewBorder(nil, nil, container.NewCenter(badgeBox), container.NewCenter(marks), lines))
@@ -425,6 +439,17 @@ func (row *requestRow) set(s storage.Summary, selected bool) {
 	} else {
 		row.signature.Show()
 	}
+}
+
+// setContract shows the contract verdict's mark beside the signature's.
+func (row *requestRow) setContract(mk contractMark) {
+	if mk.text == "" {
+		row.contract.Hide()
+		return
+	}
+	row.contract.Text, row.contract.Importance = mk.text, mk.importance
+	row.contract.Show()
+	row.contract.Refresh()
 }
 
 func statusText(code int) string {

@@ -90,11 +90,14 @@ type View struct {
 	list       *bodyList
 	wheel      *wheel
 	find       finder
-	zoomer     zoomer
-	image      *canvas.Image     // shown instead of the list in image mode
-	imgScroll  *container.Scroll // holds image at its zoom
-	bar        *fyne.Container
-	content    *fyne.Container
+	// wantPointer is a Highlight waiting for its body to be formatted.
+	wantPointer   string
+	wantHighlight bool
+	zoomer        zoomer
+	image         *canvas.Image     // shown instead of the list in image mode
+	imgScroll     *container.Scroll // holds image at its zoom
+	bar           *fyne.Container
+	content       *fyne.Container
 }
 
 // payload is one body the view can show (decoded, or as sent) with what
@@ -188,6 +191,7 @@ func (v *View) SetBody(body []byte, contentType string) {
 // reason. contentType describes the decoded body, as in HTTP.
 func (v *View) SetBodyEncoded(body []byte, contentType, contentEncoding string) {
 	gen := v.gen.Add(1)
+	v.wantHighlight = false // a mark asked for belongs to the old body
 	v.sent, v.contentType = body, contentType
 	v.encoding = strings.Join(bodyfmt.Codings(contentEncoding), ", ")
 	v.decoded, v.decodeNote, v.decodeFail, v.asSent = nil, "", false, false
@@ -403,6 +407,7 @@ func (v *View) install(f *formatted) {
 	if v.find.bar.Visible() {
 		v.search() // the same query in the new text
 	}
+	v.applyWantedHighlight()
 }
 
 // show displays f, or nothing while a result is pending.
