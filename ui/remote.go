@@ -42,6 +42,9 @@ type remoteBanner struct {
 	store remoteStore   // nil when the source is not a RemoteSource
 	stop  chan struct{}
 	once  sync.Once
+	// alertEvery is how often the remote's fired alerts are read, to show
+	// new ones as notifications (a remote has no callback to push them).
+	alertEvery time.Duration
 
 	// Set from the stream's goroutine, read on Fyne's.
 	mu     sync.Mutex
@@ -50,7 +53,8 @@ type remoteBanner struct {
 }
 
 func (v *MainView) buildRemoteBanner() {
-	b := &remoteBanner{state: widget.NewLabel(""), note: widget.NewLabel(localOnlyNote), stop: make(chan struct{})}
+	b := &remoteBanner{state: widget.NewLabel(""), note: widget.NewLabel(localOnlyNote), stop: make(chan struct{}),
+		alertEvery: 10 * time.Second}
 	b.state.Wrapping = fyne.TextWrapWord
 	b.state.TextStyle = fyne.TextStyle{Bold: true}
 	b.note.Wrapping = fyne.TextWrapWord
@@ -113,6 +117,7 @@ func (v *MainView) startRemote(stdout io.Writer) {
 	if stdout != nil {
 		fmt.Fprintf(stdout, "attached to %s\n", b.hostPort())
 	}
+	go v.watchRemoteAlerts()
 	if b.store == nil {
 		return
 	}
@@ -143,6 +148,51 @@ func (v *MainView) startRemote(stdout io.Writer) {
 			}
 		}
 	}()
+}
+
+// watchRemoteAlerts notifies, as watchAlerts does for a local core, each
+// alert the remote fires after the window attached, reading its list
+// every alertEvery; a read that fails (the remote is away) is tried again
+// at the next tick, and what fired meanwhile is shown then.
+func (v *MainView) watchRemoteAlerts() {
+	b := v.remote
+	var last time.Time
+	known := false
+	read := func() {
+		list, err := v.core.FiredAlerts()
+		if err != nil {
+			return
+		}
+		var fresh []string
+		for _, f := range list {
+			if known && f.At.After(last) {
+				fresh = append(fresh, f.Text)
+			}
+			if f.At.After(last) {
+				last = f.At
+			}
+		}
+		known = true
+		if len(fresh) > 0 {
+			uithread.Do(func() {
+				for _, text := range fresh {
+					v.fyneApp.SendNotification(fyne.NewNotification("Hookscope alert", text))
+					v.alertsNotified++
+				}
+			})
+		}
+	}
+	read()
+	tick := time.NewTicker(b.alertEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-tick.C:
+			read()
+		}
+	}
 }
 
 // stopRemote stops the banner's updates (the source itself is closed by

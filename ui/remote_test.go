@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.hookscope/alerts"
 	"dev.hookscope/app"
 	"dev.hookscope/localapi"
 	"dev.hookscope/ui/uithread"
@@ -57,6 +58,7 @@ func newRemoteHarness(t *testing.T) (*harness, *localapi.Server) {
 	v := NewMainView(a, w, src)
 	w.SetContent(v.Object())
 	w.Resize(fyne.NewSize(1200, 760))
+	v.remote.alertEvery = 50 * time.Millisecond
 	v.Start(io.Discard)
 	t.Cleanup(func() { v.Close(); src.Close(); core.Close() })
 	t.Cleanup(func() { srv.Close() }) // runs first; a restarted server is closed by its test
@@ -119,6 +121,16 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 		t.Fatalf("server's history %+v, target hit %d times", got, hits.Load())
 	}
 
+	// An alert the server fires shows here as a notification, once.
+	if err := h.core.SetAlertRules([]alerts.Rule{{Name: "quiet", Kind: alerts.NoCapture, Prefix: "/",
+		Window: alerts.Duration(time.Hour), Cooldown: alerts.Duration(time.Hour), Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.core.TestAlert("quiet"); err != nil {
+		t.Fatal(err)
+	}
+	waitUI(t, "the remote alert's notification", func() bool { return h.view.alertsNotified == 1 })
+
 	// The server goes: the banner says so and counts down.
 	srv.Close()
 	waitUI(t, "the disconnected banner", func() bool {
@@ -142,5 +154,10 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 	waitUI(t, "the capture after the reconnection", func() bool { return h.view.requests.Count() >= 3 })
 	if rows := h.rows(); len(rows) != 3 || rows[0] == rows[1] || rows[1] == rows[2] {
 		t.Fatalf("rows %v, want three distinct", rows)
+	}
+	// The alert read again at every tick (50 ms) through the reconnection
+	// was not shown twice.
+	if n := onUI(func() int { return h.view.alertsNotified }); n != 1 {
+		t.Errorf("%d alert notifications, want 1", n)
 	}
 }
