@@ -30,9 +30,10 @@ type MainView struct {
 	fyneApp fyne.App
 	window  fyne.Window
 	// core is the store the window reads and acts on: this process's
-	// (local, also set) or a remote serve's (remote, also set; see
-	// remote.go). What only the process holding the store can do asks
-	// for local and is disabled, with the reason, when it is nil.
+	// (then local is that same core) or a remote serve's (then local is
+	// nil and remote is the banner saying so; see remote.go). What only
+	// the process holding the store can do needs local, and is disabled,
+	// with the reason said, without it.
 	core   app.Source
 	local  *app.Core
 	remote *remoteBanner
