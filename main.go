@@ -12,6 +12,7 @@ import (
 	_ "dev.hookscope/app/locale"
 
 	"dev.hookscope/cli"
+	"dev.hookscope/localapi"
 	"dev.hookscope/ui"
 )
 
@@ -29,6 +30,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hookscope: "+err.Error())
 		os.Exit(cli.ExitError)
+	}
+	if opts.Remote != "" {
+		attach := func() (*localapi.RemoteSource, error) { return opts.AttachRemote(os.Stderr) }
+		os.Exit(ui.RunRemote(attach, os.Stdout, os.Stderr, stop))
 	}
 	os.Exit(ui.Run(opts.Config, opts.APIAddr, os.Stdout, os.Stderr, stop))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"dev.hookscope/alerts"
 	"dev.hookscope/contract"
 	"dev.hookscope/rules"
 	"dev.hookscope/storage"
@@ -24,7 +25,7 @@ type LiveSource interface {
 //
 // What only the process holding the store can do (start or stop its
 // listener, its live metrics, the composer sending from this machine,
-// bulk replay) is not here: the window asks for a *Core for those and
+// bulk replay, desktop notifications of its alerts) is not here: the window asks for a *Core for those and
 // says they are local-only when it has none.
 type Source interface {
 	LiveSource
@@ -45,11 +46,6 @@ type Source interface {
 	Clear() error
 
 	RuleAnswer(id uint64) (storage.AnswerRecord, bool, error)
-	// ContractVerdict is the OpenAPI verdict kept with a request, nil
-	// when it was never checked; CheckContract checks it now against the
-	// spec attached to its path.
-	ContractVerdict(id uint64) (*contract.Verdict, error)
-	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
 	ForwardResult(id uint64) (storage.ForwardResult, bool, error)
 	Replay(ctx context.Context, id uint64, spec ReplaySpec) (storage.ReplayRecord, error)
 	Replays(id uint64) ([]storage.ReplayRecord, error)
@@ -69,6 +65,20 @@ type Source interface {
 	SetResponseRules(list []rules.Rule) error
 	ForwardRules() ([]ForwardRule, error)
 	SetForwardRules(list []ForwardRule) error
+
+	// Alert rules are kept and evaluated by the store's process; the
+	// window edits, lists and tests them there (its desktop
+	// notifications follow only a local core's alerts).
+	AlertRules() ([]alerts.Rule, error)
+	SetAlertRules(list []alerts.Rule) error
+	FiredAlerts() ([]alerts.Fired, error)
+	TestAlert(name string) (alerts.Fired, error)
+
+	// ContractVerdict is the verdict kept with a request, nil when it was
+	// never checked; CheckContract checks it now (docs/cli.md,
+	// "contracts" and "validate").
+	ContractVerdict(id uint64) (*contract.Verdict, error)
+	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
 }
 
 var _ Source = (*Core)(nil)

@@ -221,7 +221,8 @@ func cutQuoted(s string) (quoted, rest string, ok bool) {
 // Usage lists the commands.
 func Usage() string {
 	var b strings.Builder
-	b.WriteString("Hookscope: a local webhook inspector.\n\nUsage:\n  hookscope [LISTENER FLAGS] [--db PATH] [--api ADDR]   open the window\n")
+	b.WriteString("Hookscope: a local webhook inspector.\n\nUsage:\n  hookscope [LISTENER FLAGS] [--db PATH] [--api ADDR]   open the window\n" +
+		"  hookscope --remote https://HOST:PORT --token-file FILE   open the window on a serve --api-tls elsewhere\n")
 	for _, c := range commands() {
 		b.WriteString("  hookscope " + c.synopsis + "\n")
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,13 +36,22 @@ func storeFlags(fs *flag.FlagSet) *string {
 type WindowOptions struct {
 	Config  app.Config
 	APIAddr string
+	// Remote, when set, is the serve the window attaches to instead of
+	// opening Config's store (docs/cli.md, "Remote stores").
+	Remote string
+	target *storeTarget
 }
 
-// ParseWindowFlags reads the window's flags: --listen, --db, --max-body.
+// ParseWindowFlags reads the window's flags: --listen, --db, --max-body,
+// or --remote and --token-file.
 func ParseWindowFlags(args []string) (WindowOptions, error) {
 	fs := flag.NewFlagSet("hookscope", flag.ContinueOnError)
 	cfg := listenFlags(fs)
 	api := apiFlag(fs)
+	// Not targetFlags: listenFlags already has --db.
+	t := &storeTarget{fs: fs}
+	fs.StringVar(&t.remote, "remote", "", "open the window on the store of a hookscope serve --api-tls elsewhere: `https://HOST:PORT` (default $"+envRemote+")")
+	fs.StringVar(&t.tokenFile, "token-file", "", "with --remote: the `FILE` holding the token, mode 0600 (default $"+envTokenFile+")")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return WindowOptions{}, err
@@ -49,7 +59,59 @@ func ParseWindowFlags(args []string) (WindowOptions, error) {
 	if len(rest) > 0 {
 		return WindowOptions{}, usagef("unknown command %q (try hookscope help)", rest[0])
 	}
-	return WindowOptions{Config: cfg(), APIAddr: *api}, nil
+	remote, err := t.resolve()
+	if err != nil {
+		return WindowOptions{}, err
+	}
+	opts := WindowOptions{Config: cfg(), APIAddr: *api, Remote: remote, target: t}
+	t.db = opts.Config.DBPath
+	if remote == "" {
+		return opts, nil
+	}
+	// Attached, the window has no listener and no API of its own: the
+	// remote's serve has them, with its own flags.
+	var local []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "remote" && f.Name != "token-file" {
+			local = append(local, "--"+f.Name)
+		}
+	})
+	switch {
+	case len(local) == 0:
+		return opts, nil
+	case t.remote == "" && t.tokenFile == "":
+		// $HOOKSCOPE_REMOTE, set for the commands, yields to flags that
+		// only a window holding its own store takes, as it yields to --db.
+		opts.Remote = ""
+		return opts, nil
+	}
+	return WindowOptions{}, usagef("--remote attaches the window to a serve elsewhere, which has its own listener and API: leave out %s",
+		strings.Join(local, ", "))
+}
+
+// AttachRemote dials the window's remote as the commands do (the token
+// from --token-file, the certificate pinned on first use, a changed one
+// refused with the same sentence) and follows its store. The caller
+// closes it.
+func (o WindowOptions) AttachRemote(stderr io.Writer) (*localapi.RemoteSource, error) {
+	if o.Remote == "" || o.target == nil {
+		return nil, errors.New("no remote to attach to: give --remote https://HOST:PORT")
+	}
+	c, err := o.target.dialRemote(Env{Stderr: stderr}, o.Remote)
+	if err != nil {
+		return nil, err
+	}
+	_, hostport, err := localapi.ParseRemote(o.Remote)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	src, err := localapi.Attach(c, hostport, localapi.AttachOptions{})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return src, nil
 }
 
 // apiFlag adds --api, the optional TCP address of the local API.

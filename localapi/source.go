@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"dev.hookscope/alerts"
 	"dev.hookscope/app"
 	"dev.hookscope/contract"
 	"dev.hookscope/rules"
@@ -352,16 +353,6 @@ func (s *RemoteSource) RuleAnswer(id uint64) (storage.AnswerRecord, bool, error)
 	return s.c.RuleAnswer(id)
 }
 
-// ContractVerdict reads the verdict kept on the remote.
-func (s *RemoteSource) ContractVerdict(id uint64) (*contract.Verdict, error) {
-	return s.c.ContractVerdict(id)
-}
-
-// CheckContract has the remote check a request against its spec.
-func (s *RemoteSource) CheckContract(id uint64, spec []byte) (contract.Verdict, error) {
-	return s.c.CheckContract(id, spec)
-}
-
 // ForwardResult: the API has no route for it; a forward is also in the
 // request's replay history (its ReplayID), which the replay tab lists.
 func (s *RemoteSource) ForwardResult(uint64) (storage.ForwardResult, bool, error) {
@@ -434,6 +425,21 @@ func (s *RemoteSource) SetResponseRules(list []rules.Rule) error { return s.c.Se
 func (s *RemoteSource) ForwardRules() ([]app.ForwardRule, error) { return s.c.ForwardRules() }
 func (s *RemoteSource) SetForwardRules(list []app.ForwardRule) error {
 	return s.c.SetForwardRules(list)
+}
+
+// Alerts are the server's: it evaluates them and posts their webhooks.
+func (s *RemoteSource) AlertRules() ([]alerts.Rule, error)          { return s.c.AlertRules() }
+func (s *RemoteSource) SetAlertRules(list []alerts.Rule) error      { return s.c.SetAlertRules(list) }
+func (s *RemoteSource) FiredAlerts() ([]alerts.Fired, error)        { return s.c.FiredAlerts() }
+func (s *RemoteSource) TestAlert(name string) (alerts.Fired, error) { return s.c.TestAlert(name) }
+
+// ContractVerdict and CheckContract use the specs attached on the server.
+func (s *RemoteSource) ContractVerdict(id uint64) (*contract.Verdict, error) {
+	return s.c.ContractVerdict(id)
+}
+
+func (s *RemoteSource) CheckContract(id uint64, spec []byte) (contract.Verdict, error) {
+	return s.c.CheckContract(id, spec)
 }
 
 // recordCache keeps the most recently read records up to a byte budget

@@ -310,7 +310,7 @@ func (d *alertsDialog) save(list []alerts.Rule) error {
 // or not the window is in front: an alert is rare by design (one per
 // cool-down) and asked for. It returns the func that stops it.
 func (v *MainView) watchAlerts() func() {
-	return v.core.OnAlert(func(f alerts.Fired) {
+	return v.local.OnAlert(func(f alerts.Fired) {
 		uithread.Do(func() {
 			v.fyneApp.SendNotification(fyne.NewNotification("Hookscope alert", f.Text))
 			v.alertsNotified++

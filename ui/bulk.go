@@ -58,6 +58,9 @@ func (f *bulkForm) config() (ids []uint64, spec app.ReplaySpec, cfg replay.BulkC
 }
 
 func (v *MainView) showBulkDialog() {
+	if !v.localOnly("Replaying many requests") {
+		return
+	}
 	f := v.newBulkForm()
 	items := []*widget.FormItem{
 		widget.NewFormItem("Request IDs", f.ids),
@@ -101,7 +104,7 @@ func (v *MainView) runBulk(ids []uint64, spec app.ReplaySpec, cfg replay.BulkCon
 	p.dialog.Show()
 	v.bulk = p
 	go func() {
-		outcomes := v.core.BulkReplay(ctx, ids, spec, cfg, func(pr replay.Progress) {
+		outcomes := v.local.BulkReplay(ctx, ids, spec, cfg, func(pr replay.Progress) {
 			uithread.Do(func() { p.update(pr) })
 		})
 		cancel()

@@ -11,9 +11,12 @@ import (
 // openComposer shows the composer window (one per app), loaded with r when
 // given: "Open in composer" from a capture, or empty from the toolbar.
 func (v *MainView) openComposer(r *composer.Request) {
+	if !v.localOnly("The composer") {
+		return
+	}
 	if v.composerWin == nil {
 		w := v.fyneApp.NewWindow("Hookscope — Composer")
-		view := composerview.New(v.core, v.core.Store(), w)
+		view := composerview.New(v.local, v.local.Store(), w)
 		w.SetContent(view.Object())
 		view.InstallShortcuts(w.Canvas())
 		w.SetOnClosed(func() { v.composerWin, v.composerView = nil, nil })

@@ -29,7 +29,7 @@ const (
 // Inspector shows one request: overview, headers, query and body.
 type Inspector struct {
 	fyneApp     fyne.App
-	core        *app.Core
+	core        app.Source
 	window      fyne.Window
 	compareWith *widget.Entry
 	compareBtn  *widget.Button
@@ -53,7 +53,7 @@ type Inspector struct {
 }
 
 // NewInspector builds an empty inspector.
-func NewInspector(a fyne.App, w fyne.Window, core *app.Core) *Inspector {
+func NewInspector(a fyne.App, w fyne.Window, core app.Source) *Inspector {
 	in := &Inspector{fyneApp: a, core: core, window: w, signature: NewSignatureTab(core), replay: NewReplayTab(core, w)}
 	in.compareWith = widget.NewEntry()
 	in.compareWith.SetPlaceHolder("ID")

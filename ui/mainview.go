@@ -29,7 +29,14 @@ func appIcon() fyne.Resource { return fyne.NewStaticResource("icon.png", assets.
 type MainView struct {
 	fyneApp fyne.App
 	window  fyne.Window
-	core    *app.Core
+	// core is the store the window reads and acts on: this process's
+	// (then local is that same core) or a remote serve's (then local is
+	// nil and remote is the banner saying so; see remote.go). What only
+	// the process holding the store can do needs local, and is disabled,
+	// with the reason said, without it.
+	core   app.Source
+	local  *app.Core
+	remote *remoteBanner
 
 	bar           *toolbar
 	composerWin   fyne.Window
@@ -69,10 +76,12 @@ type MainView struct {
 	stopAlerts     func()
 }
 
-// NewMainView builds the window's content around core.
-func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
+// NewMainView builds the window's content around core: an *app.Core
+// opened here, or a *localapi.RemoteSource attached to a serve elsewhere.
+func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	v := &MainView{fyneApp: a, window: w, core: core, prefs: defaultWindowPrefs(),
 		stopped: make(chan struct{}), watched: make(chan struct{})}
+	v.local, _ = core.(*app.Core)
 	v.inspector = NewInspector(a, w, core)
 	v.inspector.onOpenInComposer = v.openInComposer
 	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
@@ -84,7 +93,11 @@ func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 		},
 		toggleListener: v.toggleListener,
 		composer:       func() { v.openComposer(nil) },
-		monitor:        func() { v.monitorWin = ShowMonitorWindow(v.fyneApp, v.core) },
+		monitor: func() {
+			if v.localOnly("The monitor") {
+				v.monitorWin = ShowMonitorWindow(v.fyneApp, v.local)
+			}
+		},
 		bulk:           v.showBulkDialog,
 		forward:        v.showForwardDialog,
 		rules:          v.showRulesDialog,
@@ -102,7 +115,12 @@ func NewMainView(a fyne.App, w fyne.Window, core *app.Core) *MainView {
 	split := container.NewHSplit(left, container.NewScroll(v.inspector.Object()))
 	split.Offset = 0.42
 	v.split = split
-	top := container.NewVBox(v.bar.root, v.banner, widget.NewSeparator())
+	top := container.NewVBox(v.bar.root, v.banner)
+	if v.local == nil {
+		v.buildRemoteBanner()
+		top.Add(v.remote.root)
+	}
+	top.Add(widget.NewSeparator())
 	v.content = container.NewBorder(top, nil, nil, nil, split)
 	return v
 }
@@ -133,9 +151,13 @@ func (v *MainView) Start(stdout io.Writer) {
 	v.filter.entry.shortcut = v.runShortcut
 	v.installMenu()
 	v.trackFocus()
-	v.startListenerReport(v.core.ConfiguredAddr(), stdout)
+	if v.local != nil {
+		v.startListenerReport(v.local.ConfiguredAddr(), stdout)
+		v.stopAlerts = v.watchAlerts()
+	} else {
+		v.startRemote(stdout)
+	}
 	v.updateTitle()
-	v.stopAlerts = v.watchAlerts()
 	go v.watch()
 }
 
@@ -149,7 +171,10 @@ func (v *MainView) Close() {
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
-	v.stopAlerts()
+	if v.stopAlerts != nil {
+		v.stopAlerts()
+	}
+	v.stopRemote()
 	select {
 	case <-v.watched:
 	case <-time.After(time.Second):
@@ -159,7 +184,10 @@ func (v *MainView) Close() {
 func (v *MainView) startListener(addr string) { v.startListenerReport(addr, nil) }
 
 func (v *MainView) startListenerReport(addr string, stdout io.Writer) {
-	if err := v.core.StartListener(addr); err != nil {
+	if v.local == nil {
+		return // the button is disabled: the remote's serve owns its listener
+	}
+	if err := v.local.StartListener(addr); err != nil {
 		v.bannerText.SetText(err.Error())
 		if v.addrEntry.Text == "" {
 			v.addrEntry.SetText(suggestAddr(addr))
@@ -170,7 +198,7 @@ func (v *MainView) startListenerReport(addr string, stdout io.Writer) {
 	}
 	v.banner.Hide()
 	if stdout != nil {
-		fmt.Fprintln(stdout, "listening on "+v.core.ListenerURL())
+		fmt.Fprintln(stdout, "listening on "+v.local.ListenerURL())
 	}
 	v.updateListenerState()
 }
@@ -186,8 +214,11 @@ func suggestAddr(addr string) string {
 }
 
 func (v *MainView) toggleListener() {
-	if v.core.ListenerURL() != "" {
-		v.core.StopListener()
+	if v.local == nil {
+		return // the button is disabled: the remote's serve owns its listener
+	}
+	if v.local.ListenerURL() != "" {
+		v.local.StopListener()
 	} else {
 		v.startListener("")
 	}
@@ -206,6 +237,10 @@ func (v *MainView) updateListenerState() {
 		v.bar.startStop.SetText("Start")
 		v.bar.startStop.SetIcon(theme.MediaPlayIcon())
 		v.bar.copyURL.Disable()
+	}
+	if v.local == nil {
+		// The listener is the remote serve's, started and stopped there.
+		v.bar.startStop.Disable()
 	}
 	v.bar.root.Refresh()
 }
@@ -264,11 +299,15 @@ func (v *MainView) updateTitle() {
 	v.refreshTray()
 	v.filter.showCount()
 	v.syncClearAll()
+	where := "Hookscope"
+	if v.remote != nil {
+		where += " — " + v.remote.hostPort()
+	}
 	if v.requests.Filtered() {
-		v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s %s the filter", n, noun, verb))
+		v.window.SetTitle(fmt.Sprintf("%s — %d %s %s the filter", where, n, noun, verb))
 		return
 	}
-	v.window.SetTitle(fmt.Sprintf("Hookscope — %d %s", n, noun))
+	v.window.SetTitle(fmt.Sprintf("%s — %d %s", where, n, noun))
 }
 
 func (v *MainView) onSelect(id uint64) {

@@ -41,7 +41,7 @@ type ReplayTab struct {
 	// edit that Leave keeps as a draft.
 	pristine string
 
-	core   *app.Core
+	core   app.Source
 	window fyne.Window
 	rec    *storage.Record
 
@@ -68,7 +68,7 @@ type ReplayTab struct {
 }
 
 // NewReplayTab builds the tab; w parents its file dialog.
-func NewReplayTab(core *app.Core, w fyne.Window) *ReplayTab {
+func NewReplayTab(core app.Source, w fyne.Window) *ReplayTab {
 	r := &ReplayTab{core: core, window: w}
 	r.target = widget.NewEntry()
 	r.target.SetPlaceHolder(defaultReplayTarget + "  (a base URL gets the captured path appended)")

@@ -22,7 +22,7 @@ import (
 // RequestList is the virtualized list of captured requests, newest first.
 // It keeps only IDs in memory; each visible row reads its summary.
 type RequestList struct {
-	core     *app.Core
+	core     app.Source
 	ids      []uint64 // oldest first, as stored
 	list     *widget.List
 	empty    *fyne.Container
@@ -52,7 +52,7 @@ type RequestList struct {
 }
 
 // NewRequestList builds the list; onSelect gets 0 when nothing is selected.
-func NewRequestList(core *app.Core, onSelect, onHidden func(uint64)) *RequestList {
+func NewRequestList(core app.Source, onSelect, onHidden func(uint64)) *RequestList {
 	r := &RequestList{core: core, onSelect: onSelect, onHidden: onHidden}
 	r.list = widget.NewList(r.length, newRequestRow, r.updateRow)
 	r.marks = newContractMarks(core.ContractVerdict, r.list.Refresh)

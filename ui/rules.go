@@ -248,7 +248,18 @@ func (v *MainView) showRulesDialog() {
 	})
 	d.del = widget.NewButton("Delete", d.confirmDelete)
 	d.up = widget.NewButton("Move up", d.moveUp)
-	reset := widget.NewButton("Restart failure counts", func() { v.core.ResetResponseCounts(); d.list.Refresh() })
+	reset := widget.NewButton("Restart failure counts", func() {
+		if v.local != nil {
+			v.local.ResetResponseCounts()
+		}
+		d.list.Refresh()
+	})
+	if v.local == nil {
+		// The counts live in the remote serve's memory, not in its store
+		// (docs/cli.md, "Remote stores").
+		reset.SetText("Restart failure counts (only in the window holding the store)")
+		reset.Disable()
+	}
 	d.updateButtons()
 	note := widget.NewLabel("The first enabled rule matching a request answers it (after the request is stored); " +
 		"other requests get 200 {\"ok\":true,\"id\":N}. Bodies are Go templates: {{.ID}}, {{.Method}}, {{.Path}}, " +
@@ -272,8 +283,8 @@ func (d *rulesDialog) rowText(i int) string {
 		method = "any"
 	}
 	s := fmt.Sprintf("%s · %s %s → %s", r.Name, method, r.PathPattern, r.Describe())
-	if r.Failure == rules.FailFirstN {
-		s += fmt.Sprintf(" · %d delivered", d.v.core.ResponseRuleCount(r.Name))
+	if r.Failure == rules.FailFirstN && d.v.local != nil {
+		s += fmt.Sprintf(" · %d delivered", d.v.local.ResponseRuleCount(r.Name))
 	}
 	if !r.Enabled {
 		s += " · off"
@@ -374,7 +385,7 @@ const answerBodyPreview = 300
 
 // answerPairs says which rule answered rec and what went back, for the
 // inspector's overview; nothing when the default answer (or a relay) went.
-func answerPairs(core *app.Core, rec *storage.Record) []app.Pair {
+func answerPairs(core app.Source, rec *storage.Record) []app.Pair {
 	a, ok, err := core.RuleAnswer(rec.ID)
 	if err != nil {
 		return []app.Pair{{Name: "Answered by rule", Value: "cannot read what was answered: " + err.Error()}}

@@ -40,11 +40,33 @@ func Run(cfg app.Config, apiAddr string, stdout, stderr io.Writer, stop <-chan s
 	}
 	defer api.Close()
 	localapi.Announce(api, core.DBPath(), stderr)
+	return runWindow(core, stdout, stderr, stop)
+}
+
+// RunRemote shows the window on the store of a serve elsewhere, which
+// attach dials (docs/cli.md, "Remote stores"): no store, listener or API
+// is opened on this machine. It returns the process exit code.
+func RunRemote(attach func() (*localapi.RemoteSource, error), stdout, stderr io.Writer, stop <-chan struct{}) int {
+	if err := checkDisplay(); err != nil {
+		fmt.Fprintln(stderr, "hookscope: "+err.Error())
+		return 2
+	}
+	src, err := attach()
+	if err != nil {
+		fmt.Fprintln(stderr, "hookscope: "+err.Error())
+		return 2
+	}
+	defer src.Close()
+	return runWindow(src, stdout, stderr, stop)
+}
+
+// runWindow shows the window on src until it is closed or stop fires.
+func runWindow(src app.Source, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	a := fyneapp.NewWithID(AppID)
 	a.Settings().SetTheme(newReadableTheme())
 	a.SetIcon(appIcon())
 	w := a.NewWindow("Hookscope")
-	view := NewMainView(a, w, core)
+	view := NewMainView(a, w, src)
 	view.prefsPath, view.stderr = defaultPrefsPath(), stderr
 	w.SetContent(view.Object())
 	view.restoreLayout()

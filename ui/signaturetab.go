@@ -20,7 +20,7 @@ const maxPayloadShown = 4096
 
 // SignatureTab verifies the shown request and explains the verdict.
 type SignatureTab struct {
-	core      *app.Core
+	core      app.Source
 	rec       *storage.Record
 	scheme    *widget.Select
 	secret    *widget.Entry
@@ -37,7 +37,7 @@ type SignatureTab struct {
 }
 
 // NewSignatureTab builds the tab; core keeps the saved secrets.
-func NewSignatureTab(core *app.Core) *SignatureTab {
+func NewSignatureTab(core app.Source) *SignatureTab {
 	s := &SignatureTab{core: core}
 	s.scheme = widget.NewSelect(signature.Names(), nil)
 	s.scheme.SetSelected("auto")
