@@ -107,12 +107,22 @@ func (t *storeTarget) dialRemote(env Env, remote string) (*localapi.Client, erro
 	if file == "" {
 		file = os.Getenv(envTokenFile)
 	}
+	var token string
 	if file == "" {
-		return nil, usagef("--remote needs --token-file FILE (or $%s) holding the token: a token is never given on the command line, where ps shows it", envTokenFile)
-	}
-	token, err := localapi.ReadTokenFile(file)
-	if err != nil {
-		return nil, err
+		kept, found, kerr := keyringToken(remote)
+		if !found {
+			why := ""
+			if kerr != nil {
+				why = fmt.Sprintf(" (no OS keyring here: %v)", kerr)
+			}
+			return nil, usagef("--remote needs --token-file FILE (or $%s) holding the token, or a token kept with hookscope remote login%s: a token is never given on the command line, where ps shows it", envTokenFile, why)
+		}
+		token, file = kept, "the OS keyring"
+	} else {
+		var err error
+		if token, err = localapi.ReadTokenFile(file); err != nil {
+			return nil, err
+		}
 	}
 	c, err := localapi.DialRemote(localapi.RemoteOptions{URL: remote, Token: token, Notices: env.Stderr})
 	if errors.Is(err, localapi.ErrTokenRefused) {
@@ -125,10 +135,18 @@ func (t *storeTarget) dialRemote(env Env, remote string) (*localapi.Client, erro
 }
 
 const remoteSynopsis = "remote                                             list the remotes' pinned certificates (HOST:PORT, SHA-256)\n" +
-	"  hookscope remote forget HOST:PORT                 drop a pin, so the next connection pins the certificate it finds"
+	"  hookscope remote forget HOST:PORT                 drop a pin, so the next connection pins the certificate it finds\n" +
+	"  hookscope remote login https://HOST:PORT [--token-file FILE]   keep the token (stdin) in the OS keyring\n" +
+	"  hookscope remote logout https://HOST:PORT         forget it"
 
 // runRemote lists or forgets the certificates pinned for remotes.
 func runRemote(env Env, args []string) (int, error) {
+	if len(args) > 0 && args[0] == "login" {
+		return runRemoteLogin(env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "logout" {
+		return runRemoteLogout(env, args[1:])
+	}
 	fs := flag.NewFlagSet("remote", flag.ContinueOnError)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
