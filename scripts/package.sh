@@ -8,5 +8,6 @@ scripts/install-deps.sh
 # rather than added to go.mod (which would lift the app off 2.7.1). Its
 # packaging reads FyneApp.toml, including the fyneDo migration tag.
 go install fyne.io/tools/cmd/fyne@v1.7.4
-"$(go env GOPATH)/bin/fyne" package -os linux
+# The tags scripts/run.sh builds with (it says why).
+"$(go env GOPATH)/bin/fyne" package -os linux -tags migrated_fynedo,no_animations
 ls -l Hookscope.tar.xz
