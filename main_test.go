@@ -28,7 +28,7 @@ func binary(t *testing.T) string {
 		t.Skip("building the real binary takes minutes; -short skips it")
 	}
 	bin := filepath.Join(t.TempDir(), "hookscope")
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo,no_animations", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
