@@ -65,31 +65,8 @@ func (v *MainView) showForwardDialog() {
 			dialog.ShowError(err, v.window)
 			return
 		}
-		v.updateForwardButton()
+		v.bar.updateForwardButton()
 	}, v.window)
 	d.Resize(fyne.NewSize(560, 300))
 	d.Show()
-}
-
-// updateForwardButton shows whether forwarding is on, and where to.
-func (v *MainView) updateForwardButton() {
-	list, _ := v.core.ForwardRules()
-	for _, r := range list {
-		if r.Enabled {
-			// The state only, never the target: a button's text sets the
-			// window's minimum width, and a long URL pushed the other
-			// buttons off screen (the Forward… dialog shows it whole).
-			label := "Forwarding"
-			if r.Relay {
-				label = "Relaying"
-			}
-			v.bar.forward.SetText(label)
-			v.bar.forward.Importance = widget.HighImportance
-			v.bar.forward.Refresh()
-			return
-		}
-	}
-	v.bar.forward.SetText("Forward…")
-	v.bar.forward.Importance = widget.MediumImportance
-	v.bar.forward.Refresh()
 }

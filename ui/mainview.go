@@ -3,14 +3,11 @@ package ui
 import (
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
@@ -43,10 +40,6 @@ type MainView struct {
 	composerView  *composerview.View
 	monitorWin    fyne.Window
 	retentionNote string
-	banner        *fyne.Container
-	bannerText    *widget.Label
-	addrEntry     *widget.Entry
-	listenBtn     *widget.Button
 
 	requests  *RequestList
 	filter    *filterBar
@@ -85,14 +78,8 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	v.inspector = NewInspector(a, w, core)
 	v.inspector.onOpenInComposer = v.openInComposer
 	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
-	v.bar = newToolbar(toolbarActions{
-		copyURL: func() {
-			if u := v.core.ListenerURL(); u != "" {
-				v.fyneApp.Clipboard().SetContent(u)
-			}
-		},
-		toggleListener: v.toggleListener,
-		composer:       func() { v.openComposer(nil) },
+	v.bar = newToolbar(a, core, v.local, toolbarActions{
+		composer: func() { v.openComposer(nil) },
 		monitor: func() {
 			if v.localOnly("The monitor") {
 				v.monitorWin = ShowMonitorWindow(v.fyneApp, v.local)
@@ -105,9 +92,8 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 		storage:        v.showRetentionDialog,
 		deleteSelected: v.confirmDelete,
 		clearAll:       v.confirmClear,
+		listening:      v.requests.SetListenerURL,
 	})
-	v.updateForwardButton()
-	v.buildBanner()
 	v.filter = newFilterBar(v.requests, v.updateTitle)
 	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
 	// The inspector scrolls rather than widen the window: its minimum
@@ -115,7 +101,7 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	split := container.NewHSplit(left, container.NewScroll(v.inspector.Object()))
 	split.Offset = 0.42
 	v.split = split
-	top := container.NewVBox(v.bar.root, v.banner)
+	top := container.NewVBox(v.bar.root, v.bar.banner.root)
 	if v.local == nil {
 		v.buildRemoteBanner()
 		top.Add(v.remote.root)
@@ -128,19 +114,6 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 // Object is the view's root.
 func (v *MainView) Object() fyne.CanvasObject { return v.content }
 
-func (v *MainView) buildBanner() {
-	v.bannerText = widget.NewLabel("")
-	v.bannerText.Wrapping = fyne.TextWrapWord
-	v.bannerText.Importance = widget.DangerImportance
-	v.addrEntry = widget.NewEntry()
-	v.addrEntry.SetPlaceHolder("127.0.0.1:8081")
-	v.listenBtn = widget.NewButton("Listen here", func() { v.startListener(v.addrEntry.Text) })
-	v.listenBtn.Importance = widget.HighImportance
-	form := container.NewBorder(nil, nil, widget.NewLabel("Address:"), v.listenBtn, v.addrEntry)
-	v.banner = container.NewVBox(v.bannerText, form)
-	v.banner.Hide()
-}
-
 // Start starts the listener (a taken port shows the banner), loads the list
 // and begins live updates. The listening line goes to stdout for scripts.
 func (v *MainView) Start(stdout io.Writer) {
@@ -152,7 +125,7 @@ func (v *MainView) Start(stdout io.Writer) {
 	v.installMenu()
 	v.trackFocus()
 	if v.local != nil {
-		v.startListenerReport(v.local.ConfiguredAddr(), stdout)
+		v.bar.startListenerReport(v.local.ConfiguredAddr(), stdout)
 		v.stopAlerts = v.watchAlerts()
 	} else {
 		v.startRemote(stdout)
@@ -179,70 +152,6 @@ func (v *MainView) Close() {
 	case <-v.watched:
 	case <-time.After(time.Second):
 	}
-}
-
-func (v *MainView) startListener(addr string) { v.startListenerReport(addr, nil) }
-
-func (v *MainView) startListenerReport(addr string, stdout io.Writer) {
-	if v.local == nil {
-		return // the button is disabled: the remote's serve owns its listener
-	}
-	if err := v.local.StartListener(addr); err != nil {
-		v.bannerText.SetText(err.Error())
-		if v.addrEntry.Text == "" {
-			v.addrEntry.SetText(suggestAddr(addr))
-		}
-		v.banner.Show()
-		v.updateListenerState()
-		return
-	}
-	v.banner.Hide()
-	if stdout != nil {
-		fmt.Fprintln(stdout, "listening on "+v.local.ListenerURL())
-	}
-	v.updateListenerState()
-}
-
-// suggestAddr proposes the next port on the same host.
-func suggestAddr(addr string) string {
-	host, portText, err := net.SplitHostPort(addr)
-	port, perr := strconv.Atoi(portText)
-	if err != nil || perr != nil || port <= 0 || port >= 65535 {
-		return "127.0.0.1:0"
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port+1))
-}
-
-func (v *MainView) toggleListener() {
-	if v.local == nil {
-		return // the button is disabled: the remote's serve owns its listener
-	}
-	if v.local.ListenerURL() != "" {
-		v.local.StopListener()
-	} else {
-		v.startListener("")
-	}
-	v.updateListenerState()
-}
-
-func (v *MainView) updateListenerState() {
-	if u := v.core.ListenerURL(); u != "" {
-		v.bar.url.SetText(u)
-		v.bar.startStop.SetText("Stop")
-		v.bar.startStop.SetIcon(theme.MediaStopIcon())
-		v.bar.copyURL.Enable()
-		v.requests.SetListenerURL(u)
-	} else {
-		v.bar.url.SetText("not listening")
-		v.bar.startStop.SetText("Start")
-		v.bar.startStop.SetIcon(theme.MediaPlayIcon())
-		v.bar.copyURL.Disable()
-	}
-	if v.local == nil {
-		// The listener is the remote serve's, started and stopped there.
-		v.bar.startStop.Disable()
-	}
-	v.bar.root.Refresh()
 }
 
 // watch turns hub wake-ups into at most ten UI refreshes a second.
@@ -274,14 +183,14 @@ func (v *MainView) apply(change app.Change) {
 		v.notifyArrivals(int(v.requests.newest - before))
 	}
 	if change&app.ListenerChanged != 0 {
-		v.updateListenerState()
+		v.bar.updateListenerState()
 	}
 	if change&app.ReplaysChanged != 0 {
 		v.inspector.RefreshDeliveries()
 	}
 	if change&app.SettingsChanged != 0 {
 		// Set from the command line too: the toolbar says what is in force.
-		v.updateForwardButton()
+		v.bar.updateForwardButton()
 	}
 	if change&(app.VerdictsChanged|app.Reset) != 0 {
 		v.requests.ForgetVerdicts()
@@ -298,7 +207,7 @@ func (v *MainView) updateTitle() {
 	}
 	v.refreshTray()
 	v.filter.showCount()
-	v.syncClearAll()
+	v.bar.syncClearAll()
 	where := "Hookscope"
 	if v.remote != nil {
 		where += " — " + v.remote.hostPort()
@@ -360,16 +269,6 @@ func (v *MainView) deleteSelected() {
 		v.requests.Select(v.requests.idAt(min(row, n-1)))
 	}
 	v.updateTitle()
-}
-
-// syncClearAll enables Clear all only when the store holds something. It
-// counts the store, not the list: a filter hides rows, Clear deletes them.
-func (v *MainView) syncClearAll() {
-	if n, err := v.core.Count(); err == nil && n == 0 {
-		v.bar.clear.Disable()
-		return
-	}
-	v.bar.clear.Enable()
 }
 
 func (v *MainView) confirmClear() {

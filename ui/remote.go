@@ -69,9 +69,8 @@ func (v *MainView) buildRemoteBanner() {
 	v.remote = b
 	b.show()
 	// What needs this process's own core is off, said by the note.
-	for _, btn := range []*widget.Button{v.bar.startStop, v.bar.composer, v.bar.monitor, v.bar.bulk, v.inspector.composeBtn} {
-		btn.Disable()
-	}
+	v.bar.disableLocalOnly()
+	v.inspector.composeBtn.Disable()
 }
 
 // hostPort names the remote in the banner and the title.
@@ -113,7 +112,7 @@ func (b *remoteBanner) show() {
 // second while it is down.
 func (v *MainView) startRemote(stdout io.Writer) {
 	b := v.remote
-	v.updateListenerState()
+	v.bar.updateListenerState()
 	if stdout != nil {
 		fmt.Fprintf(stdout, "attached to %s\n", b.hostPort())
 	}
@@ -130,7 +129,7 @@ func (v *MainView) startRemote(stdout io.Writer) {
 			b.show()
 			if st.Connected {
 				// The remote's listener may have moved while it was away.
-				v.updateListenerState()
+				v.bar.updateListenerState()
 			}
 		})
 	})
