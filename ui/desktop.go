@@ -193,7 +193,7 @@ func (v *MainView) installMenu() {
 	file := fyne.NewMenu("File",
 		fyne.NewMenuItem("Export…", v.showExportDialog),
 		fyne.NewMenuItem("Import…", v.showImportDialog),
-		fyne.NewMenuItem("Retention…", v.showRetentionDialog),
+		fyne.NewMenuItem("Retention…", v.retention.show),
 	)
 	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)
 	notify.Checked = v.prefs.Notifications

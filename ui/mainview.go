@@ -35,11 +35,16 @@ type MainView struct {
 	local  *app.Core
 	remote *remoteBanner
 
-	bar           *toolbar
-	composerWin   fyne.Window
-	composerView  *composerview.View
-	monitorWin    fyne.Window
-	retentionNote string
+	bar          *toolbar
+	composerWin  fyne.Window
+	composerView *composerview.View
+	monitorWin   fyne.Window
+
+	// The dialogs the toolbar, the menu and the shortcuts open.
+	rules     *rulesEditor
+	alerts    *alertsEditor
+	forward   *forwardEditor
+	retention *retentionEditor
 
 	requests  *RequestList
 	filter    *filterBar
@@ -78,6 +83,9 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	v.inspector = NewInspector(a, w, core)
 	v.inspector.onOpenInComposer = v.openInComposer
 	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
+	v.rules = &rulesEditor{window: w, core: core, local: v.local}
+	v.alerts = &alertsEditor{window: w, core: core}
+	v.retention = &retentionEditor{window: w, core: core}
 	v.bar = newToolbar(a, core, v.local, toolbarActions{
 		composer: func() { v.openComposer(nil) },
 		monitor: func() {
@@ -86,14 +94,15 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 			}
 		},
 		bulk:           v.showBulkDialog,
-		forward:        v.showForwardDialog,
-		rules:          v.showRulesDialog,
-		alerts:         v.showAlertsDialog,
-		storage:        v.showRetentionDialog,
+		forward:        func() { v.forward.show() },
+		rules:          v.rules.show,
+		alerts:         v.alerts.show,
+		storage:        v.retention.show,
 		deleteSelected: v.confirmDelete,
 		clearAll:       v.confirmClear,
 		listening:      v.requests.SetListenerURL,
 	})
+	v.forward = &forwardEditor{window: w, core: core, saved: v.bar.updateForwardButton}
 	v.filter = newFilterBar(v.requests, v.updateTitle)
 	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
 	// The inspector scrolls rather than widen the window: its minimum
