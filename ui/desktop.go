@@ -32,8 +32,8 @@ func (v *MainView) shortcuts() []shortcut {
 		{fyne.KeyL, fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift, "Clear all requests", v.confirmClear},
 		{fyne.KeyR, fyne.KeyModifierShortcutDefault, "Replay the selected request (Replay tab)", v.replaySelected},
 		{fyne.KeyReturn, fyne.KeyModifierShortcutDefault, "Send (Replay tab)", func() { v.inspector.replay.sendNow() }},
-		{fyne.KeyE, fyne.KeyModifierShortcutDefault, "Export…", v.showExportDialog},
-		{fyne.KeyO, fyne.KeyModifierShortcutDefault, "Import…", v.showImportDialog},
+		{fyne.KeyE, fyne.KeyModifierShortcutDefault, "Export…", v.exchange.showExportDialog},
+		{fyne.KeyO, fyne.KeyModifierShortcutDefault, "Import…", v.exchange.showImportDialog},
 		{fyne.KeySlash, fyne.KeyModifierShortcutDefault, "Keyboard shortcuts", v.showShortcutsHelp},
 	}
 }
@@ -191,8 +191,8 @@ func (v *MainView) updateTray() {
 // installMenu gives the window a menu bar with what has no toolbar button.
 func (v *MainView) installMenu() {
 	file := fyne.NewMenu("File",
-		fyne.NewMenuItem("Export…", v.showExportDialog),
-		fyne.NewMenuItem("Import…", v.showImportDialog),
+		fyne.NewMenuItem("Export…", v.exchange.showExportDialog),
+		fyne.NewMenuItem("Import…", v.exchange.showImportDialog),
 		fyne.NewMenuItem("Retention…", v.retention.show),
 	)
 	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)

@@ -12,7 +12,6 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/assets"
-	"dev.hookscope/ui/composerview"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -35,16 +34,16 @@ type MainView struct {
 	local  *app.Core
 	remote *remoteBanner
 
-	bar          *toolbar
-	composerWin  fyne.Window
-	composerView *composerview.View
-	monitorWin   fyne.Window
+	bar *toolbar
 
 	// The dialogs the toolbar, the menu and the shortcuts open.
 	rules     *rulesEditor
 	alerts    *alertsEditor
 	forward   *forwardEditor
 	retention *retentionEditor
+	bulk      *bulkReplay
+	exchange  *exportImport
+	composer  *composerWindow
 
 	requests  *RequestList
 	filter    *filterBar
@@ -54,9 +53,6 @@ type MainView struct {
 	sub     *app.Subscription
 	stopped chan struct{}
 	watched chan struct{} // closed when watch returns
-
-	bulk        *bulkProgress // the running bulk replay, for tests
-	bulkSummary string
 
 	split        *container.Split
 	prefs        windowPrefs
@@ -81,19 +77,22 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 		stopped: make(chan struct{}), watched: make(chan struct{})}
 	v.local, _ = core.(*app.Core)
 	v.inspector = NewInspector(a, w, core)
-	v.inspector.onOpenInComposer = v.openInComposer
+	v.composer = &composerWindow{fyneApp: a, local: v.local, localOnly: v.localOnly}
+	v.inspector.onOpenInComposer = v.composer.openRecord
 	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
+	v.bulk = &bulkReplay{window: w, core: core, local: v.local, requests: v.requests, localOnly: v.localOnly}
+	v.exchange = &exportImport{window: w, core: core, requests: v.requests}
 	v.rules = &rulesEditor{window: w, core: core, local: v.local}
 	v.alerts = &alertsEditor{window: w, core: core}
 	v.retention = &retentionEditor{window: w, core: core}
 	v.bar = newToolbar(a, core, v.local, toolbarActions{
-		composer: func() { v.openComposer(nil) },
+		composer: func() { v.composer.open(nil) },
 		monitor: func() {
 			if v.localOnly("The monitor") {
-				v.monitorWin = ShowMonitorWindow(v.fyneApp, v.local)
+				ShowMonitorWindow(v.fyneApp, v.local)
 			}
 		},
-		bulk:           v.showBulkDialog,
+		bulk:           v.bulk.show,
 		forward:        func() { v.forward.show() },
 		rules:          v.rules.show,
 		alerts:         v.alerts.show,
