@@ -313,14 +313,11 @@ func (d *alertsDialog) save(list []alerts.Rule) error {
 	return nil
 }
 
-// watchAlerts shows each fired alert as a desktop notification, whether
-// or not the window is in front: an alert is rare by design (one per
-// cool-down) and asked for. It returns the func that stops it.
-func (v *MainView) watchAlerts() func() {
-	return v.local.OnAlert(func(f alerts.Fired) {
-		uithread.Do(func() {
-			v.fyneApp.SendNotification(fyne.NewNotification("Hookscope alert", f.Text))
-			v.alertsNotified++
-		})
+// watchAlerts shows each fired alert of local as a desktop notification,
+// whether or not the window is in front: an alert is rare by design (one
+// per cool-down) and asked for. close stops it.
+func (n *notifier) watchAlerts(local *app.Core) {
+	n.stopAlerts = local.OnAlert(func(f alerts.Fired) {
+		uithread.Do(func() { n.notifyAlert(f.Text) })
 	})
 }
