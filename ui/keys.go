@@ -24,12 +24,12 @@ type keyboard struct {
 }
 
 // install binds every shortcut, and Escape, on the window's canvas.
-func (k *keyboard) install() {
-	for _, s := range k.shortcuts {
+func (kb *keyboard) install() {
+	for _, s := range kb.shortcuts {
 		run := s.run
-		k.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { run() })
+		kb.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { run() })
 	}
-	k.installEscape()
+	kb.installEscape()
 }
 
 func shortcutLabel(s shortcut) string {
@@ -40,14 +40,14 @@ func shortcutLabel(s shortcut) string {
 	return mod + string(s.key)
 }
 
-func (k *keyboard) showHelp() {
+func (kb *keyboard) showHelp() {
 	form := widget.NewForm()
-	for _, s := range k.shortcuts {
+	for _, s := range kb.shortcuts {
 		form.Append(shortcutLabel(s), widget.NewLabel(s.help))
 	}
 	// The whole table at once: in a scroll area the dialog sized it to
 	// one row.
-	dialog.ShowCustom("Keyboard shortcuts", "Close", form, k.window)
+	dialog.ShowCustom("Keyboard shortcuts", "Close", form, kb.window)
 }
 
 // filterEntry is the filter field. A plain Entry keeps every shortcut it
@@ -84,12 +84,12 @@ func (e *filterEntry) TypedKey(k *fyne.KeyEvent) {
 }
 
 // run runs the window shortcut s stands for, if any.
-func (k *keyboard) run(s fyne.Shortcut) bool {
+func (kb *keyboard) run(s fyne.Shortcut) bool {
 	c, ok := s.(*desktop.CustomShortcut)
 	if !ok {
 		return false
 	}
-	for _, sc := range k.shortcuts {
+	for _, sc := range kb.shortcuts {
 		if sc.key == c.KeyName && sc.mod == c.Modifier {
 			sc.run()
 			return true
@@ -146,8 +146,8 @@ func visitLaid(obj fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 
 // installEscape makes Escape close the dialog on top while no field has
 // the focus (a focused field gets the key itself).
-func (k *keyboard) installEscape() {
-	c := k.window.Canvas()
+func (kb *keyboard) installEscape() {
+	c := kb.window.Canvas()
 	prev := c.OnTypedKey()
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape && dismissTopDialog(c) {
