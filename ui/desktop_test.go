@@ -85,13 +85,13 @@ func TestNotificationOnlyWhileInTheBackground(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
 	h.post("POST", "/front", "text/plain", "x", nil)
 	h.waitForCount(1)
-	if n := onUI(func() int { return h.view.notes.notified }); n != 0 {
+	if n := onUI(func() int { return h.view.notifier.notified }); n != 0 {
 		t.Fatalf("%d notifications while focused", n)
 	}
-	uithread.DoAndWait(func() { h.view.notes.focused = false })
+	uithread.DoAndWait(func() { h.view.notifier.focused = false })
 	h.post("POST", "/back", "text/plain", "x", nil)
 	h.waitForCount(2)
-	if n := onUI(func() int { return h.view.notes.notified }); n != 1 {
+	if n := onUI(func() int { return h.view.notifier.notified }); n != 1 {
 		t.Fatalf("%d notifications in the background, want 1", n)
 	}
 }

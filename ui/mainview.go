@@ -54,7 +54,7 @@ type MainView struct {
 	deletes   *deleteActions
 
 	keys     *keyboard
-	notes    *notifier
+	notifier *notifier
 	settings *windowSettings
 
 	sub       *app.Subscription
@@ -102,7 +102,7 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	split := container.NewHSplit(left, container.NewScroll(v.inspector.Object()))
 	split.Offset = 0.42
 	v.settings = &windowSettings{window: w, split: split, prefs: defaultWindowPrefs()}
-	v.notes = &notifier{fyneApp: a, window: w, core: core, requests: v.requests, settings: v.settings}
+	v.notifier = &notifier{fyneApp: a, window: w, core: core, requests: v.requests, settings: v.settings}
 	v.keys = &keyboard{window: w, shortcuts: v.shortcuts()}
 	top := container.NewVBox(v.bar.root, v.bar.banner.root)
 	if v.local == nil {
@@ -164,7 +164,7 @@ func (v *MainView) installMenu() {
 	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)
 	notify.Checked = v.settings.prefs.Notifications
 	notify.Action = func() {
-		v.notes.toggleNotifications()
+		v.notifier.toggleNotifications()
 		notify.Checked = v.settings.prefs.Notifications
 	}
 	view := fyne.NewMenu("View", notify)
@@ -180,14 +180,14 @@ func (v *MainView) Start(stdout io.Writer) {
 	v.keys.install()
 	v.filter.entry.shortcut = v.keys.run
 	v.installMenu()
-	v.notes.trackFocus()
+	v.notifier.trackFocus()
 	if v.local != nil {
 		v.bar.startListenerReport(v.local.ConfiguredAddr(), stdout)
-		v.notes.watchAlerts(v.local)
+		v.notifier.watchAlerts(v.local)
 	} else {
 		v.bar.updateListenerState()
 		v.remote.start(stdout, v.bar.updateListenerState)
-		go v.remote.watchAlerts(v.core, v.notes.notifyAlert)
+		go v.remote.watchAlerts(v.core, v.notifier.notifyAlert)
 	}
 	v.updateTitle()
 	go v.watch()
@@ -210,7 +210,7 @@ func (v *MainView) Close() {
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
-	v.notes.close()
+	v.notifier.close()
 	if v.remote != nil {
 		v.remote.close()
 	}
@@ -246,7 +246,7 @@ func (v *MainView) apply(change app.Change) {
 	} else if change&app.Added != 0 {
 		before := v.requests.newest
 		v.requests.LoadNew()
-		v.notes.notifyArrivals(int(v.requests.newest - before))
+		v.notifier.notifyArrivals(int(v.requests.newest - before))
 	}
 	if change&app.ListenerChanged != 0 {
 		v.bar.updateListenerState()
@@ -273,7 +273,7 @@ func (v *MainView) updateTitle() {
 	if n == 1 {
 		noun, verb = "request", "matches"
 	}
-	v.notes.refreshTray()
+	v.notifier.refreshTray()
 	v.filter.showCount()
 	v.bar.syncClearAll()
 	where := "Hookscope"
