@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/alerts"
+	"dev.hookscope/app"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -125,9 +126,15 @@ func (f *alertForm) rule() (alerts.Rule, error) {
 	return r, nil
 }
 
+// alertsEditor opens the Alerts dialog (the toolbar's Alerts…).
+type alertsEditor struct {
+	window fyne.Window
+	core   app.Source
+}
+
 // alertsDialog lists the alert rules and the alerts fired recently.
 type alertsDialog struct {
-	v        *MainView
+	ed       *alertsEditor
 	rules    []alerts.Rule
 	list     *widget.List
 	selected int
@@ -137,11 +144,11 @@ type alertsDialog struct {
 	fired    *widget.Label
 }
 
-// showAlertsDialog is the toolbar's Alerts… (docs/cli.md, "alerts": the
+// show is the toolbar's Alerts… (docs/cli.md, "alerts": the
 // same rules as `hookscope alerts`).
-func (v *MainView) showAlertsDialog() {
-	list, _ := v.core.AlertRules() // the core's own copy: it cannot fail
-	d := &alertsDialog{v: v, selected: -1, rules: list}
+func (e *alertsEditor) show() {
+	list, _ := e.core.AlertRules() // the core's own copy: it cannot fail
+	d := &alertsDialog{ed: e, selected: -1, rules: list}
 	d.list = widget.NewList(func() int { return len(d.rules) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -176,7 +183,7 @@ func (v *MainView) showAlertsDialog() {
 	top := container.NewVSplit(d.list, container.NewVScroll(d.fired))
 	top.Offset = 0.5
 	content := container.NewBorder(note, buttons, nil, nil, top)
-	dlg := dialog.NewCustom("Alerts", "Close", content, v.window)
+	dlg := dialog.NewCustom("Alerts", "Close", content, e.window)
 	dlg.Resize(fyne.NewSize(760, 520))
 	dlg.Show()
 }
@@ -198,7 +205,7 @@ func (d *alertsDialog) rowText(i int) string {
 
 // showFired lists the recently fired alerts, newest first.
 func (d *alertsDialog) showFired() {
-	fired, _ := d.v.core.FiredAlerts()
+	fired, _ := d.ed.core.FiredAlerts()
 	if len(fired) == 0 {
 		d.fired.SetText("No alert has fired yet.")
 		return
@@ -242,12 +249,12 @@ func (d *alertsDialog) testSelected() {
 	name := d.rules[d.selected].Name
 	d.test.Disable()
 	go func() {
-		_, err := d.v.core.TestAlert(name)
+		_, err := d.ed.core.TestAlert(name)
 		uithread.Do(func() {
 			d.updateButtons()
 			d.showFired()
 			if err != nil {
-				dialog.ShowError(err, d.v.window)
+				dialog.ShowError(err, d.ed.window)
 			}
 		})
 	}()
@@ -284,21 +291,21 @@ func (d *alertsDialog) openEditor(index int, f *alertForm) {
 			again.cooldown.SetText(f.cooldown.Text)
 			again.webhook.SetText(f.webhook.Text)
 			again.enabled.SetChecked(f.enabled.Checked)
-			e := dialog.NewError(err, d.v.window)
+			e := dialog.NewError(err, d.ed.window)
 			e.SetOnClosed(func() { d.openEditor(index, again) })
 			e.Show()
 		}
-	}, d.v.window)
+	}, d.ed.window)
 	form.Resize(fyne.NewSize(600, 520))
 	form.Show()
 }
 
 // save hands the whole list to the core and shows it as saved.
 func (d *alertsDialog) save(list []alerts.Rule) error {
-	if err := d.v.core.SetAlertRules(list); err != nil {
+	if err := d.ed.core.SetAlertRules(list); err != nil {
 		return err
 	}
-	d.rules, _ = d.v.core.AlertRules()
+	d.rules, _ = d.ed.core.AlertRules()
 	d.selected = -1
 	d.list.UnselectAll()
 	d.list.Refresh()
@@ -306,14 +313,11 @@ func (d *alertsDialog) save(list []alerts.Rule) error {
 	return nil
 }
 
-// watchAlerts shows each fired alert as a desktop notification, whether
-// or not the window is in front: an alert is rare by design (one per
-// cool-down) and asked for. It returns the func that stops it.
-func (v *MainView) watchAlerts() func() {
-	return v.local.OnAlert(func(f alerts.Fired) {
-		uithread.Do(func() {
-			v.fyneApp.SendNotification(fyne.NewNotification("Hookscope alert", f.Text))
-			v.alertsNotified++
-		})
+// watchAlerts shows each fired alert of local as a desktop notification,
+// whether or not the window is in front: an alert is rare by design (one
+// per cool-down) and asked for. close stops it.
+func (n *notifier) watchAlerts(local *app.Core) {
+	n.stopAlerts = local.OnAlert(func(f alerts.Fired) {
+		uithread.Do(func() { n.notifyAlert(f.Text) })
 	})
 }

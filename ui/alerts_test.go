@@ -92,7 +92,7 @@ func TestAlertsDialogAddsFiresTestsAndEdits(t *testing.T) {
 	}
 
 	h.post("POST", "/pay", "text/plain", "x", nil)
-	waitUI(t, "the alert's desktop notification", func() bool { return h.view.alertsNotified == 1 })
+	waitUI(t, "the alert's desktop notification", func() bool { return h.view.notifier.alertsNotified == 1 })
 	waitUI(t, "the webhook POST", func() bool { return posts.Load() == 1 })
 
 	uithread.DoAndWait(func() { lists[0].Select(0) })
@@ -106,8 +106,8 @@ func TestAlertsDialogAddsFiresTestsAndEdits(t *testing.T) {
 		}
 		return false
 	})
-	if posts.Load() != 2 || onUI(func() int { return h.view.alertsNotified }) != 2 {
-		t.Fatalf("after the test: %d posts, %d notifications", posts.Load(), h.view.alertsNotified)
+	if posts.Load() != 2 || onUI(func() int { return h.view.notifier.alertsNotified }) != 2 {
+		t.Fatalf("after the test: %d posts, %d notifications", posts.Load(), h.view.notifier.alertsNotified)
 	}
 
 	// Edit: the webhook shows masked and, left so, keeps the saved URL.

@@ -16,23 +16,36 @@ import (
 	"dev.hookscope/ui/uithread"
 )
 
+// bulkReplay is the toolbar's Replay…: a form for many requests, then a
+// progress dialog while they are sent, then a summary. It needs this
+// process's own core (localOnly says so in a remote window).
+type bulkReplay struct {
+	window    fyne.Window
+	core      app.Source
+	local     *app.Core
+	requests  *RequestList // the form proposes what it lists or has selected
+	localOnly func(what string) bool
+	progress  *bulkProgress // the running bulk replay, for tests
+	summary   string
+}
+
 // bulkForm is the "replay many" dialog's fields.
 type bulkForm struct {
 	ids, target, concurrency, rate, attempts *widget.Entry
 	resign                                   *widget.Check
 }
 
-func (v *MainView) newBulkForm() *bulkForm {
+func (b *bulkReplay) newForm() *bulkForm {
 	f := &bulkForm{ids: widget.NewEntry(), target: widget.NewEntry(), concurrency: widget.NewEntry(),
 		rate: widget.NewEntry(), attempts: widget.NewEntry(), resign: widget.NewCheck("Re-sign each with its path's saved secret", nil)}
 	f.ids.SetPlaceHolder("e.g. 3, 7-12")
-	if n := v.requests.Count(); n > 0 {
-		f.ids.SetText(fmt.Sprintf("%d-%d", v.requests.idAt(n-1), v.requests.idAt(0)))
+	if n := b.requests.Count(); n > 0 {
+		f.ids.SetText(fmt.Sprintf("%d-%d", b.requests.idAt(n-1), b.requests.idAt(0)))
 	}
-	if id := v.requests.SelectedID(); id != 0 {
+	if id := b.requests.SelectedID(); id != 0 {
 		f.ids.SetText(strconv.FormatUint(id, 10))
 	}
-	f.target.SetText(v.core.Setting(settingReplayTarget))
+	f.target.SetText(b.core.Setting(settingReplayTarget))
 	f.target.SetPlaceHolder(defaultReplayTarget)
 	f.concurrency.SetText("1")
 	f.rate.SetText("10")
@@ -57,11 +70,11 @@ func (f *bulkForm) config() (ids []uint64, spec app.ReplaySpec, cfg replay.BulkC
 	return ids, spec, cfg, nil
 }
 
-func (v *MainView) showBulkDialog() {
-	if !v.localOnly("Replaying many requests") {
+func (b *bulkReplay) show() {
+	if !b.localOnly("Replaying many requests") {
 		return
 	}
-	f := v.newBulkForm()
+	f := b.newForm()
 	items := []*widget.FormItem{
 		widget.NewFormItem("Request IDs", f.ids),
 		widget.NewFormItem("Target URL", f.target),
@@ -76,12 +89,12 @@ func (v *MainView) showBulkDialog() {
 		}
 		ids, spec, cfg, err := f.config()
 		if err != nil {
-			dialog.ShowError(err, v.window)
+			dialog.ShowError(err, b.window)
 			return
 		}
-		v.core.PutSetting(settingReplayTarget, spec.Target)
-		v.runBulk(ids, spec, cfg)
-	}, v.window)
+		b.core.PutSetting(settingReplayTarget, spec.Target)
+		b.run(ids, spec, cfg)
+	}, b.window)
 	d.Resize(fyne.NewSize(560, 380))
 	d.Show()
 }
@@ -94,21 +107,21 @@ type bulkProgress struct {
 	dialog dialog.Dialog
 }
 
-func (v *MainView) runBulk(ids []uint64, spec app.ReplaySpec, cfg replay.BulkConfig) {
+func (b *bulkReplay) run(ids []uint64, spec app.ReplaySpec, cfg replay.BulkConfig) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &bulkProgress{bar: widget.NewProgressBar(), label: widget.NewLabel(fmt.Sprintf("0 of %d sent", len(ids)))}
 	p.bar.Max = float64(len(ids))
 	p.cancel = widget.NewButton("Cancel", cancel)
-	p.dialog = dialog.NewCustomWithoutButtons("Replaying", container.NewVBox(p.bar, p.label, p.cancel), v.window)
+	p.dialog = dialog.NewCustomWithoutButtons("Replaying", container.NewVBox(p.bar, p.label, p.cancel), b.window)
 	p.dialog.Resize(fyne.NewSize(460, 160))
 	p.dialog.Show()
-	v.bulk = p
+	b.progress = p
 	go func() {
-		outcomes := v.local.BulkReplay(ctx, ids, spec, cfg, func(pr replay.Progress) {
+		outcomes := b.local.BulkReplay(ctx, ids, spec, cfg, func(pr replay.Progress) {
 			uithread.Do(func() { p.update(pr) })
 		})
 		cancel()
-		uithread.Do(func() { v.finishBulk(p, outcomes) })
+		uithread.Do(func() { b.finish(p, outcomes) })
 	}()
 }
 
@@ -117,7 +130,7 @@ func (p *bulkProgress) update(pr replay.Progress) {
 	p.label.SetText(fmt.Sprintf("%d of %d sent: %d succeeded, %d failed", pr.Done, pr.Total, pr.Succeeded, pr.Failed))
 }
 
-func (v *MainView) finishBulk(p *bulkProgress, outcomes []replay.Outcome) {
+func (b *bulkReplay) finish(p *bulkProgress, outcomes []replay.Outcome) {
 	p.dialog.Hide()
 	ok, lines := 0, []string{}
 	for _, o := range outcomes {
@@ -135,6 +148,6 @@ func (v *MainView) finishBulk(p *bulkProgress, outcomes []replay.Outcome) {
 	if len(lines) > 0 {
 		summary += "\n\n" + strings.Join(lines[:min(len(lines), 20)], "\n")
 	}
-	v.bulkSummary = summary
-	dialog.ShowInformation("Replay finished", summary, v.window)
+	b.summary = summary
+	dialog.ShowInformation("Replay finished", summary, b.window)
 }

@@ -49,17 +49,17 @@ func TestBulkReplayDialogRetriesAndReportsEachOutcome(t *testing.T) {
 	})
 	tapDialogButton(t, h.window, "Start")
 	deadline := time.Now().Add(20 * time.Second)
-	for onUI(func() string { return h.view.bulkSummary }) == "" {
+	for onUI(func() string { return h.view.bulk.summary }) == "" {
 		if time.Now().After(deadline) {
 			t.Fatal("bulk replay never finished")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	summary := onUI(func() string { return h.view.bulkSummary })
+	summary := onUI(func() string { return h.view.bulk.summary })
 	if !strings.HasPrefix(summary, "2 of 3 replayed successfully.") || !strings.Contains(summary, "#3 after 2 attempt(s): answered 502") {
 		t.Fatalf("summary %q", summary)
 	}
-	if got := onUI(func() float64 { return h.view.bulk.bar.Value }); got != 3 {
+	if got := onUI(func() float64 { return h.view.bulk.progress.bar.Value }); got != 3 {
 		t.Fatalf("progress bar at %v", got)
 	}
 }

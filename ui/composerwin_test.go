@@ -16,14 +16,14 @@ func TestOpenCaptureInComposer(t *testing.T) {
 	uithread.DoAndWait(func() { h.view.requests.list.Select(0) })
 	uithread.DoAndWait(func() { test.Tap(h.view.inspector.composeBtn) })
 	r := onUI(func() string {
-		if h.view.composerView == nil {
+		if h.view.composer.view == nil {
 			return ""
 		}
-		req := h.view.composerView.Request()
+		req := h.view.composer.view.Request()
 		return req.Method + " " + req.URL + " " + req.RawBody
 	})
 	if !strings.HasPrefix(r, "PUT http://") || !strings.Contains(r, "/orders/7?x=1") || !strings.HasSuffix(r, `{"n":7}`) {
 		t.Fatalf("composer holds %q", r)
 	}
-	uithread.DoAndWait(func() { h.view.composerWin.Close() })
+	uithread.DoAndWait(func() { h.view.composer.win.Close() })
 }

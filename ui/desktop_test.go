@@ -55,7 +55,7 @@ func TestExportAndImportFromTheWindow(t *testing.T) {
 	var buf bytes.Buffer
 	var n int
 	if err := onUI(func() (err error) {
-		n, err = h.view.exportIDs(&buf, exchange.FormatHAR, h.view.listedIDs())
+		n, err = h.view.exchange.exportIDs(&buf, exchange.FormatHAR, h.view.exchange.listedIDs())
 		return err
 	}); err != nil || n != 1 {
 		t.Fatal(n, err)
@@ -70,7 +70,7 @@ func TestExportAndImportFromTheWindow(t *testing.T) {
 	if !strings.Contains(buf.String(), `"version": "1.2"`) && !strings.Contains(buf.String(), `"version":"1.2"`) {
 		t.Fatalf("not a HAR: %.200s", buf.String())
 	}
-	msg, err := h.view.importData(buf.Bytes())
+	msg, err := h.view.exchange.importData(buf.Bytes())
 	if err != nil || msg != "Imported 1 request(s) from har." {
 		t.Fatalf("%q %v", msg, err)
 	}
@@ -85,13 +85,13 @@ func TestNotificationOnlyWhileInTheBackground(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
 	h.post("POST", "/front", "text/plain", "x", nil)
 	h.waitForCount(1)
-	if n := onUI(func() int { return h.view.notified }); n != 0 {
+	if n := onUI(func() int { return h.view.notifier.notified }); n != 0 {
 		t.Fatalf("%d notifications while focused", n)
 	}
-	uithread.DoAndWait(func() { h.view.focused = false })
+	uithread.DoAndWait(func() { h.view.notifier.focused = false })
 	h.post("POST", "/back", "text/plain", "x", nil)
 	h.waitForCount(2)
-	if n := onUI(func() int { return h.view.notified }); n != 1 {
+	if n := onUI(func() int { return h.view.notifier.notified }); n != 1 {
 		t.Fatalf("%d notifications in the background, want 1", n)
 	}
 }

@@ -14,17 +14,26 @@ import (
 	"dev.hookscope/exchange"
 )
 
+// exportImport is File ▸ Export… and Import… (and Ctrl+E, Ctrl+O): what
+// the list shows, or its selected request, to a file; a file into the
+// store.
+type exportImport struct {
+	window   fyne.Window
+	core     app.Source
+	requests *RequestList
+}
+
 // exportIDs writes the given requests to w in format, as `hookscope
 // export` does (secrets masked, a rule's answer as the HAR response), and
 // returns how many it wrote.
-func (v *MainView) exportIDs(w io.Writer, format exchange.Format, ids []uint64) (int, error) {
-	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{CreatorVersion: app.Version(), Answer: v.core.RuleAnswer})
+func (x *exportImport) exportIDs(w io.Writer, format exchange.Format, ids []uint64) (int, error) {
+	enc, err := exchange.NewEncoderWith(w, format, exchange.Options{CreatorVersion: app.Version(), Answer: x.core.RuleAnswer})
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
-		rec, err := v.core.Get(id)
+		rec, err := x.core.Get(id)
 		if err != nil {
 			continue // deleted meanwhile
 		}
@@ -37,13 +46,13 @@ func (v *MainView) exportIDs(w io.Writer, format exchange.Format, ids []uint64) 
 }
 
 // importData stores what a HAR, raw HTTP or curl file holds.
-func (v *MainView) importData(data []byte) (string, error) {
+func (x *exportImport) importData(data []byte) (string, error) {
 	res, err := exchange.Import(data)
 	if err != nil {
 		return "", err
 	}
 	for _, rec := range res.Records {
-		if _, err := v.core.Append(context.Background(), rec); err != nil {
+		if _, err := x.core.Append(context.Background(), rec); err != nil {
 			return "", err
 		}
 	}
@@ -51,18 +60,18 @@ func (v *MainView) importData(data []byte) (string, error) {
 }
 
 // listedIDs is what the list shows, oldest first (the filter applies).
-func (v *MainView) listedIDs() []uint64 {
-	return v.requests.listed()
+func (x *exportImport) listedIDs() []uint64 {
+	return x.requests.listed()
 }
 
-func (v *MainView) showExportDialog() {
+func (x *exportImport) showExportDialog() {
 	format := widget.NewRadioGroup([]string{"har", "curl", "raw"}, nil)
 	format.Horizontal = true
 	format.SetSelected("har")
 	scope := widget.NewRadioGroup(nil, nil)
-	all := fmt.Sprintf("All listed (%d)", v.requests.Count())
+	all := fmt.Sprintf("All listed (%d)", x.requests.Count())
 	scope.Options = []string{all}
-	if id := v.requests.SelectedID(); id != 0 {
+	if id := x.requests.SelectedID(); id != 0 {
 		scope.Options = append([]string{fmt.Sprintf("Request #%d", id)}, scope.Options...)
 	}
 	scope.SetSelected(scope.Options[0])
@@ -71,33 +80,33 @@ func (v *MainView) showExportDialog() {
 		if !ok {
 			return
 		}
-		ids := v.listedIDs()
+		ids := x.listedIDs()
 		if scope.Selected != all {
-			ids = []uint64{v.requests.SelectedID()}
+			ids = []uint64{x.requests.SelectedID()}
 		}
-		v.saveExport(exchange.Format(format.Selected), ids)
-	}, v.window)
+		x.saveExport(exchange.Format(format.Selected), ids)
+	}, x.window)
 }
 
-func (v *MainView) saveExport(format exchange.Format, ids []uint64) {
+func (x *exportImport) saveExport(format exchange.Format, ids []uint64) {
 	save := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil || wc == nil {
 			return
 		}
-		n, err := v.exportIDs(wc, format, ids)
+		n, err := x.exportIDs(wc, format, ids)
 		if cerr := wc.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			dialog.ShowError(fmt.Errorf("export to %s: %w", wc.URI().Path(), err), v.window)
+			dialog.ShowError(fmt.Errorf("export to %s: %w", wc.URI().Path(), err), x.window)
 			return
 		}
-		dialog.ShowInformation("Export", exportedLine(n, format, wc.URI().Path()), v.window)
-	}, v.window)
+		dialog.ShowInformation("Export", exportedLine(n, format, wc.URI().Path()), x.window)
+	}, x.window)
 	ext := map[exchange.Format]string{"har": ".har", "curl": ".sh", "raw": ".http"}[format]
 	save.SetFileName("hookscope" + ext)
 	save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
-	save.Resize(fileDialogSize(v.window))
+	save.Resize(fileDialogSize(x.window))
 	save.Show()
 }
 
@@ -110,7 +119,7 @@ func exportedLine(n int, format exchange.Format, path string) string {
 	return fmt.Sprintf("Exported %d %s as %s to %s.", n, noun, format, path)
 }
 
-func (v *MainView) showImportDialog() {
+func (x *exportImport) showImportDialog() {
 	open := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil || rc == nil {
 			return
@@ -119,17 +128,17 @@ func (v *MainView) showImportDialog() {
 		data, err := io.ReadAll(io.LimitReader(rc, 1<<30))
 		if err == nil {
 			var msg string
-			if msg, err = v.importData(data); err == nil {
-				dialog.ShowInformation("Import", msg, v.window)
+			if msg, err = x.importData(data); err == nil {
+				dialog.ShowInformation("Import", msg, x.window)
 				return
 			}
 		}
-		dialog.ShowError(err, v.window)
-	}, v.window)
+		dialog.ShowError(err, x.window)
+	}, x.window)
 	// No extension filter: import tells HAR, raw HTTP and curl apart by
 	// content (docs/cli.md, "import"), and Fyne's dialog offers no way
 	// around a filter for a capture saved under another name.
-	open.Resize(fileDialogSize(v.window))
+	open.Resize(fileDialogSize(x.window))
 	open.Show()
 }
 

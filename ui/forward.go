@@ -43,8 +43,16 @@ func (f *forwardForm) rule() app.ForwardRule {
 		Enabled: f.enabled.Checked, Relay: f.relay.Checked}
 }
 
-func (v *MainView) showForwardDialog() {
-	list, _ := v.core.ForwardRules() // the core's own copy: it cannot fail
+// forwardEditor opens the Forward dialog (the toolbar's Forward…); saved
+// runs after a rule is saved, for the toolbar to say it.
+type forwardEditor struct {
+	window fyne.Window
+	core   app.Source
+	saved  func()
+}
+
+func (e *forwardEditor) show() {
+	list, _ := e.core.ForwardRules() // the core's own copy: it cannot fail
 	f := newForwardForm(list)
 	items := []*widget.FormItem{
 		widget.NewFormItem("Path prefix", f.prefix),
@@ -61,35 +69,12 @@ func (v *MainView) showForwardDialog() {
 		if r := f.rule(); r.Target != "" {
 			rules = append(rules, r)
 		}
-		if err := v.core.SetForwardRules(rules); err != nil {
-			dialog.ShowError(err, v.window)
+		if err := e.core.SetForwardRules(rules); err != nil {
+			dialog.ShowError(err, e.window)
 			return
 		}
-		v.updateForwardButton()
-	}, v.window)
+		e.saved()
+	}, e.window)
 	d.Resize(fyne.NewSize(560, 300))
 	d.Show()
-}
-
-// updateForwardButton shows whether forwarding is on, and where to.
-func (v *MainView) updateForwardButton() {
-	list, _ := v.core.ForwardRules()
-	for _, r := range list {
-		if r.Enabled {
-			// The state only, never the target: a button's text sets the
-			// window's minimum width, and a long URL pushed the other
-			// buttons off screen (the Forward… dialog shows it whole).
-			label := "Forwarding"
-			if r.Relay {
-				label = "Relaying"
-			}
-			v.bar.forward.SetText(label)
-			v.bar.forward.Importance = widget.HighImportance
-			v.bar.forward.Refresh()
-			return
-		}
-	}
-	v.bar.forward.SetText("Forward…")
-	v.bar.forward.Importance = widget.MediumImportance
-	v.bar.forward.Refresh()
 }

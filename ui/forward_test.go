@@ -92,7 +92,7 @@ func TestRetentionDialogSavesThePolicyAndPrunes(t *testing.T) {
 		t.Fatalf("policy %+v", r)
 	}
 	h.waitForCount(2)
-	if got := onUI(func() string { return h.view.retentionNote }); got != "keep the last 2 requests (whichever is least)" {
+	if got := onUI(func() string { return h.view.retention.note }); got != "keep the last 2 requests (whichever is least)" {
 		t.Fatalf("note %q", got)
 	}
 }

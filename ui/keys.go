@@ -2,9 +2,53 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
+
+// shortcut is one keyboard shortcut with its help text.
+type shortcut struct {
+	key  fyne.KeyName
+	mod  fyne.KeyModifier
+	help string
+	run  func()
+}
+
+// keyboard is the window's shortcuts (MainView lists them): bound on its
+// canvas, run from the filter field too, shown by Ctrl+/; and Escape,
+// which closes the dialog on top.
+type keyboard struct {
+	window    fyne.Window
+	shortcuts []shortcut
+}
+
+// install binds every shortcut, and Escape, on the window's canvas.
+func (kb *keyboard) install() {
+	for _, s := range kb.shortcuts {
+		run := s.run
+		kb.window.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: s.key, Modifier: s.mod}, func(fyne.Shortcut) { run() })
+	}
+	kb.installEscape()
+}
+
+func shortcutLabel(s shortcut) string {
+	mod := "Ctrl+"
+	if s.mod&fyne.KeyModifierShift != 0 {
+		mod += "Shift+"
+	}
+	return mod + string(s.key)
+}
+
+func (kb *keyboard) showHelp() {
+	form := widget.NewForm()
+	for _, s := range kb.shortcuts {
+		form.Append(shortcutLabel(s), widget.NewLabel(s.help))
+	}
+	// The whole table at once: in a scroll area the dialog sized it to
+	// one row.
+	dialog.ShowCustom("Keyboard shortcuts", "Close", form, kb.window)
+}
 
 // filterEntry is the filter field. A plain Entry keeps every shortcut it
 // is given, so the window's (Ctrl+Up/Down to move through the list, Ctrl+R,
@@ -39,13 +83,13 @@ func (e *filterEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// runShortcut runs the window shortcut s stands for, if any.
-func (v *MainView) runShortcut(s fyne.Shortcut) bool {
+// run runs the window shortcut s stands for, if any.
+func (kb *keyboard) run(s fyne.Shortcut) bool {
 	c, ok := s.(*desktop.CustomShortcut)
 	if !ok {
 		return false
 	}
-	for _, sc := range v.shortcuts() {
+	for _, sc := range kb.shortcuts {
 		if sc.key == c.KeyName && sc.mod == c.Modifier {
 			sc.run()
 			return true
@@ -102,8 +146,8 @@ func visitLaid(obj fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 
 // installEscape makes Escape close the dialog on top while no field has
 // the focus (a focused field gets the key itself).
-func (v *MainView) installEscape() {
-	c := v.window.Canvas()
+func (kb *keyboard) installEscape() {
+	c := kb.window.Canvas()
 	prev := c.OnTypedKey()
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape && dismissTopDialog(c) {

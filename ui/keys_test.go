@@ -62,7 +62,7 @@ func TestEscapeClosesTheDialog(t *testing.T) {
 		t.Fatalf("Escape deleted the request: %d left", n)
 	}
 	// The shortcuts help (an information dialog) closes too.
-	uithread.DoAndWait(h.view.showShortcutsHelp)
+	uithread.DoAndWait(h.view.keys.showHelp)
 	uithread.DoAndWait(func() { h.window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
 	if top := onUI(func() fyne.CanvasObject { return h.window.Canvas().Overlays().Top() }); top != nil {
 		t.Fatal("the help is still open after Escape")

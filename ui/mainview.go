@@ -3,19 +3,15 @@ package ui
 import (
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.hookscope/app"
 	"dev.hookscope/assets"
-	"dev.hookscope/ui/composerview"
 	"dev.hookscope/ui/uithread"
 )
 
@@ -26,9 +22,12 @@ const refreshInterval = 100 * time.Millisecond
 func appIcon() fyne.Resource { return fyne.NewStaticResource("icon.png", assets.Icon) }
 
 // MainView is the whole window: toolbar, banner, request list, inspector.
+// It builds the parts, wires them to each other and turns the core's
+// changes into updates of each; what a part shows and does is the part's
+// own (toolbar.go, requestlist.go, inspector.go, and a small type per
+// dialog family).
 type MainView struct {
-	fyneApp fyne.App
-	window  fyne.Window
+	window fyne.Window
 	// core is the store the window reads and acts on: this process's
 	// (then local is that same core) or a remote serve's (then local is
 	// nil and remote is the banner saying so; see remote.go). What only
@@ -38,86 +37,79 @@ type MainView struct {
 	local  *app.Core
 	remote *remoteBanner
 
-	bar           *toolbar
-	composerWin   fyne.Window
-	composerView  *composerview.View
-	monitorWin    fyne.Window
-	retentionNote string
-	banner        *fyne.Container
-	bannerText    *widget.Label
-	addrEntry     *widget.Entry
-	listenBtn     *widget.Button
-
+	bar       *toolbar
 	requests  *RequestList
 	filter    *filterBar
 	inspector *Inspector
 	content   fyne.CanvasObject
 
-	sub     *app.Subscription
-	stopped chan struct{}
-	watched chan struct{} // closed when watch returns
+	// The dialogs the toolbar, the menu and the shortcuts open.
+	rules     *rulesEditor
+	alerts    *alertsEditor
+	forward   *forwardEditor
+	retention *retentionEditor
+	bulk      *bulkReplay
+	exchange  *exportImport
+	composer  *composerWindow
+	deletes   *deleteActions
 
-	bulk        *bulkProgress // the running bulk replay, for tests
-	bulkSummary string
+	keys     *keyboard
+	notifier *notifier
+	settings *windowSettings
 
-	split        *container.Split
-	prefs        windowPrefs
-	prefsPath    string    // "" keeps nothing (tests)
-	stderr       io.Writer // where a settings-file problem is said
-	focused      bool
-	pendingNotes int
-	lastNote     time.Time
-	notified     int
-	lastTray     string
-	refreshes    int // live updates applied, for the load test
-	// alertsNotified counts alert notifications sent (ui/alerts.go);
-	// stopAlerts ends them.
-	alertsNotified int
-	stopAlerts     func()
+	sub       *app.Subscription
+	stopped   chan struct{}
+	watched   chan struct{} // closed when watch returns
+	refreshes int           // live updates applied, for the load test
 }
 
 // NewMainView builds the window's content around core: an *app.Core
 // opened here, or a *localapi.RemoteSource attached to a serve elsewhere.
 func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
-	v := &MainView{fyneApp: a, window: w, core: core, prefs: defaultWindowPrefs(),
-		stopped: make(chan struct{}), watched: make(chan struct{})}
+	v := &MainView{window: w, core: core, stopped: make(chan struct{}), watched: make(chan struct{})}
 	v.local, _ = core.(*app.Core)
 	v.inspector = NewInspector(a, w, core)
-	v.inspector.onOpenInComposer = v.openInComposer
+	v.composer = &composerWindow{fyneApp: a, local: v.local, localOnly: v.localOnly}
+	v.inspector.onOpenInComposer = v.composer.openRecord
 	v.requests = NewRequestList(core, v.onSelect, v.onHidden)
-	v.bar = newToolbar(toolbarActions{
-		copyURL: func() {
-			if u := v.core.ListenerURL(); u != "" {
-				v.fyneApp.Clipboard().SetContent(u)
-			}
-		},
-		toggleListener: v.toggleListener,
-		composer:       func() { v.openComposer(nil) },
+	v.bulk = &bulkReplay{window: w, core: core, local: v.local, requests: v.requests, localOnly: v.localOnly}
+	v.exchange = &exportImport{window: w, core: core, requests: v.requests}
+	v.rules = &rulesEditor{window: w, core: core, local: v.local}
+	v.alerts = &alertsEditor{window: w, core: core}
+	v.retention = &retentionEditor{window: w, core: core}
+	v.deletes = &deleteActions{window: w, core: core, requests: v.requests, changed: v.updateTitle}
+	v.bar = newToolbar(a, core, v.local, toolbarActions{
+		composer: func() { v.composer.open(nil) },
 		monitor: func() {
 			if v.localOnly("The monitor") {
-				v.monitorWin = ShowMonitorWindow(v.fyneApp, v.local)
+				ShowMonitorWindow(a, v.local)
 			}
 		},
-		bulk:           v.showBulkDialog,
-		forward:        v.showForwardDialog,
-		rules:          v.showRulesDialog,
-		alerts:         v.showAlertsDialog,
-		storage:        v.showRetentionDialog,
-		deleteSelected: v.confirmDelete,
-		clearAll:       v.confirmClear,
+		bulk:           v.bulk.show,
+		forward:        func() { v.forward.show() },
+		rules:          v.rules.show,
+		alerts:         v.alerts.show,
+		storage:        v.retention.show,
+		deleteSelected: v.deletes.confirmDelete,
+		clearAll:       v.deletes.confirmClear,
+		listening:      v.requests.SetListenerURL,
 	})
-	v.updateForwardButton()
-	v.buildBanner()
+	v.forward = &forwardEditor{window: w, core: core, saved: v.bar.updateForwardButton}
 	v.filter = newFilterBar(v.requests, v.updateTitle)
 	left := container.NewBorder(v.filter.root, nil, nil, nil, v.requests.Object())
 	// The inspector scrolls rather than widen the window: its minimum
 	// size (the compare row, a long header) must not move the divider.
 	split := container.NewHSplit(left, container.NewScroll(v.inspector.Object()))
 	split.Offset = 0.42
-	v.split = split
-	top := container.NewVBox(v.bar.root, v.banner)
+	v.settings = &windowSettings{window: w, split: split, prefs: defaultWindowPrefs()}
+	v.notifier = &notifier{fyneApp: a, window: w, core: core, requests: v.requests, settings: v.settings}
+	v.keys = &keyboard{window: w, shortcuts: v.shortcuts()}
+	top := container.NewVBox(v.bar.root, v.bar.banner.root)
 	if v.local == nil {
-		v.buildRemoteBanner()
+		v.remote = newRemoteBanner(core)
+		// What needs this process's own core is off, said by the note.
+		v.bar.disableLocalOnly()
+		v.inspector.composeBtn.Disable()
 		top.Add(v.remote.root)
 	}
 	top.Add(widget.NewSeparator())
@@ -128,17 +120,56 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 // Object is the view's root.
 func (v *MainView) Object() fyne.CanvasObject { return v.content }
 
-func (v *MainView) buildBanner() {
-	v.bannerText = widget.NewLabel("")
-	v.bannerText.Wrapping = fyne.TextWrapWord
-	v.bannerText.Importance = widget.DangerImportance
-	v.addrEntry = widget.NewEntry()
-	v.addrEntry.SetPlaceHolder("127.0.0.1:8081")
-	v.listenBtn = widget.NewButton("Listen here", func() { v.startListener(v.addrEntry.Text) })
-	v.listenBtn.Importance = widget.HighImportance
-	form := container.NewBorder(nil, nil, widget.NewLabel("Address:"), v.listenBtn, v.addrEntry)
-	v.banner = container.NewVBox(v.bannerText, form)
-	v.banner.Hide()
+// localOnly says why an action is not offered here when it is reached
+// some other way than its disabled button; it reports whether the window
+// holds the store.
+func (v *MainView) localOnly(what string) bool {
+	if v.local != nil {
+		return true
+	}
+	dialog.ShowInformation(what, fmt.Sprintf("%s runs in the process holding the store, on %s, not in a window attached to it.", what, v.remote.hostPort()), v.window)
+	return false
+}
+
+// shortcuts are the window's keyboard shortcuts (keys.go binds them).
+func (v *MainView) shortcuts() []shortcut {
+	return []shortcut{
+		{fyne.KeyF, fyne.KeyModifierShortcutDefault, "Focus the filter", func() { v.window.Canvas().Focus(v.filter.entry) }},
+		{fyne.KeyDown, fyne.KeyModifierShortcutDefault, "Next (older) request", func() { v.requests.moveSelection(1) }},
+		{fyne.KeyUp, fyne.KeyModifierShortcutDefault, "Previous (newer) request", func() { v.requests.moveSelection(-1) }},
+		{fyne.KeyDelete, fyne.KeyModifierShortcutDefault, "Delete the selected request", v.deletes.confirmDelete},
+		{fyne.KeyL, fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift, "Clear all requests", v.deletes.confirmClear},
+		{fyne.KeyR, fyne.KeyModifierShortcutDefault, "Replay the selected request (Replay tab)", v.replaySelected},
+		{fyne.KeyReturn, fyne.KeyModifierShortcutDefault, "Send (Replay tab)", func() { v.inspector.replay.sendNow() }},
+		{fyne.KeyE, fyne.KeyModifierShortcutDefault, "Export…", v.exchange.showExportDialog},
+		{fyne.KeyO, fyne.KeyModifierShortcutDefault, "Import…", v.exchange.showImportDialog},
+		{fyne.KeySlash, fyne.KeyModifierShortcutDefault, "Keyboard shortcuts", func() { v.keys.showHelp() }},
+	}
+}
+
+func (v *MainView) replaySelected() {
+	if v.requests.SelectedID() == 0 {
+		return
+	}
+	v.inspector.tabs.SelectIndex(len(v.inspector.tabs.Items) - 1)
+}
+
+// installMenu gives the window a menu bar with what has no toolbar button.
+func (v *MainView) installMenu() {
+	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("Export…", v.exchange.showExportDialog),
+		fyne.NewMenuItem("Import…", v.exchange.showImportDialog),
+		fyne.NewMenuItem("Retention…", v.retention.show),
+	)
+	notify := fyne.NewMenuItem("Notify when requests arrive in the background", nil)
+	notify.Checked = v.settings.prefs.Notifications
+	notify.Action = func() {
+		v.notifier.toggleNotifications()
+		notify.Checked = v.settings.prefs.Notifications
+	}
+	view := fyne.NewMenu("View", notify)
+	help := fyne.NewMenu("Help", fyne.NewMenuItem("Keyboard shortcuts", v.keys.showHelp))
+	v.window.SetMainMenu(fyne.NewMainMenu(file, view, help))
 }
 
 // Start starts the listener (a taken port shows the banner), loads the list
@@ -146,19 +177,27 @@ func (v *MainView) buildBanner() {
 func (v *MainView) Start(stdout io.Writer) {
 	v.sub = v.core.Subscribe()
 	v.requests.Reload()
-	v.installShortcuts()
-	v.installEscape()
-	v.filter.entry.shortcut = v.runShortcut
+	v.keys.install()
+	v.filter.entry.shortcut = v.keys.run
 	v.installMenu()
-	v.trackFocus()
+	v.notifier.trackFocus()
 	if v.local != nil {
-		v.startListenerReport(v.local.ConfiguredAddr(), stdout)
-		v.stopAlerts = v.watchAlerts()
+		v.bar.startListenerReport(v.local.ConfiguredAddr(), stdout)
+		v.notifier.watchAlerts(v.local)
 	} else {
-		v.startRemote(stdout)
+		v.bar.updateListenerState()
+		v.remote.start(stdout, v.bar.updateListenerState)
+		go v.remote.watchAlerts(v.core, v.notifier.notifyAlert)
 	}
 	v.updateTitle()
 	go v.watch()
+}
+
+// beforeQuit keeps what the user would lose: the replay editor's unsaved
+// edits (as the request's draft) and the window's layout.
+func (v *MainView) beforeQuit() {
+	v.inspector.replay.Leave()
+	v.settings.saveLayout()
 }
 
 // Close stops live updates and waits (briefly: after the real window has
@@ -171,78 +210,14 @@ func (v *MainView) Close() {
 	v.sub.Close()
 	close(v.stopped)
 	v.filter.close()
-	if v.stopAlerts != nil {
-		v.stopAlerts()
+	v.notifier.close()
+	if v.remote != nil {
+		v.remote.close()
 	}
-	v.stopRemote()
 	select {
 	case <-v.watched:
 	case <-time.After(time.Second):
 	}
-}
-
-func (v *MainView) startListener(addr string) { v.startListenerReport(addr, nil) }
-
-func (v *MainView) startListenerReport(addr string, stdout io.Writer) {
-	if v.local == nil {
-		return // the button is disabled: the remote's serve owns its listener
-	}
-	if err := v.local.StartListener(addr); err != nil {
-		v.bannerText.SetText(err.Error())
-		if v.addrEntry.Text == "" {
-			v.addrEntry.SetText(suggestAddr(addr))
-		}
-		v.banner.Show()
-		v.updateListenerState()
-		return
-	}
-	v.banner.Hide()
-	if stdout != nil {
-		fmt.Fprintln(stdout, "listening on "+v.local.ListenerURL())
-	}
-	v.updateListenerState()
-}
-
-// suggestAddr proposes the next port on the same host.
-func suggestAddr(addr string) string {
-	host, portText, err := net.SplitHostPort(addr)
-	port, perr := strconv.Atoi(portText)
-	if err != nil || perr != nil || port <= 0 || port >= 65535 {
-		return "127.0.0.1:0"
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port+1))
-}
-
-func (v *MainView) toggleListener() {
-	if v.local == nil {
-		return // the button is disabled: the remote's serve owns its listener
-	}
-	if v.local.ListenerURL() != "" {
-		v.local.StopListener()
-	} else {
-		v.startListener("")
-	}
-	v.updateListenerState()
-}
-
-func (v *MainView) updateListenerState() {
-	if u := v.core.ListenerURL(); u != "" {
-		v.bar.url.SetText(u)
-		v.bar.startStop.SetText("Stop")
-		v.bar.startStop.SetIcon(theme.MediaStopIcon())
-		v.bar.copyURL.Enable()
-		v.requests.SetListenerURL(u)
-	} else {
-		v.bar.url.SetText("not listening")
-		v.bar.startStop.SetText("Start")
-		v.bar.startStop.SetIcon(theme.MediaPlayIcon())
-		v.bar.copyURL.Disable()
-	}
-	if v.local == nil {
-		// The listener is the remote serve's, started and stopped there.
-		v.bar.startStop.Disable()
-	}
-	v.bar.root.Refresh()
 }
 
 // watch turns hub wake-ups into at most ten UI refreshes a second.
@@ -271,17 +246,17 @@ func (v *MainView) apply(change app.Change) {
 	} else if change&app.Added != 0 {
 		before := v.requests.newest
 		v.requests.LoadNew()
-		v.notifyArrivals(int(v.requests.newest - before))
+		v.notifier.notifyArrivals(int(v.requests.newest - before))
 	}
 	if change&app.ListenerChanged != 0 {
-		v.updateListenerState()
+		v.bar.updateListenerState()
 	}
 	if change&app.ReplaysChanged != 0 {
 		v.inspector.RefreshDeliveries()
 	}
 	if change&app.SettingsChanged != 0 {
 		// Set from the command line too: the toolbar says what is in force.
-		v.updateForwardButton()
+		v.bar.updateForwardButton()
 	}
 	if change&(app.VerdictsChanged|app.Reset) != 0 {
 		v.requests.ForgetVerdicts()
@@ -290,15 +265,17 @@ func (v *MainView) apply(change app.Change) {
 	v.updateTitle()
 }
 
+// updateTitle says in the window's title (and the tray, the filter's
+// count, Clear all) how many requests there are.
 func (v *MainView) updateTitle() {
 	n := v.requests.Count()
 	noun, verb := "requests", "match"
 	if n == 1 {
 		noun, verb = "request", "matches"
 	}
-	v.refreshTray()
+	v.notifier.refreshTray()
 	v.filter.showCount()
-	v.syncClearAll()
+	v.bar.syncClearAll()
 	where := "Hookscope"
 	if v.remote != nil {
 		where += " — " + v.remote.hostPort()
@@ -330,70 +307,4 @@ func (v *MainView) onSelect(id uint64) {
 func (v *MainView) onHidden(id uint64) {
 	v.bar.deleteBtn.Disable()
 	v.inspector.ShowMessage(fmt.Sprintf("Request #%d is hidden by the filter. Clear the filter to see it again.", id))
-}
-
-func (v *MainView) confirmDelete() {
-	id := v.requests.SelectedID()
-	if id == 0 {
-		return
-	}
-	dialog.ShowConfirm("Delete request", fmt.Sprintf("Delete request #%d? This cannot be undone.", id), func(ok bool) {
-		if ok {
-			v.deleteSelected()
-		}
-	}, v.window)
-}
-
-func (v *MainView) deleteSelected() {
-	id := v.requests.SelectedID()
-	if id == 0 {
-		return
-	}
-	row := v.requests.selectedIndex()
-	if err := v.core.Delete(id); err != nil {
-		dialog.ShowError(err, v.window)
-		return
-	}
-	v.requests.Reload() // the deleted request is unselected here
-	// The next (older) request takes the deleted one's row.
-	if n := v.requests.Count(); n > 0 {
-		v.requests.Select(v.requests.idAt(min(row, n-1)))
-	}
-	v.updateTitle()
-}
-
-// syncClearAll enables Clear all only when the store holds something. It
-// counts the store, not the list: a filter hides rows, Clear deletes them.
-func (v *MainView) syncClearAll() {
-	if n, err := v.core.Count(); err == nil && n == 0 {
-		v.bar.clear.Disable()
-		return
-	}
-	v.bar.clear.Enable()
-}
-
-func (v *MainView) confirmClear() {
-	n, err := v.core.Count()
-	if err != nil {
-		dialog.ShowError(err, v.window)
-		return
-	}
-	if n == 0 {
-		return
-	}
-	dialog.ShowConfirm("Clear all", fmt.Sprintf("Delete all %d requests? This cannot be undone.", n), func(ok bool) {
-		if ok {
-			v.clearAll()
-		}
-	}, v.window)
-}
-
-func (v *MainView) clearAll() {
-	if err := v.core.Clear(); err != nil {
-		dialog.ShowError(err, v.window)
-		return
-	}
-	v.requests.Unselect()
-	v.requests.Reload()
-	v.updateTitle()
 }

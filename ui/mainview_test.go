@@ -221,21 +221,21 @@ func TestPortInUseShowsBannerAndPickingAnotherWorks(t *testing.T) {
 	}
 	defer taken.Close()
 	h := newHarness(t, taken.Addr().String())
-	if !onUI(func() bool { return h.view.banner.Visible() }) {
+	if !onUI(func() bool { return h.view.bar.banner.root.Visible() }) {
 		t.Fatal("no banner for a taken port")
 	}
-	if msg := onUI(func() string { return h.view.bannerText.Text }); !strings.Contains(msg, "already in use") {
+	if msg := onUI(func() string { return h.view.bar.banner.text.Text }); !strings.Contains(msg, "already in use") {
 		t.Fatalf("banner says %q", msg)
 	}
 	if got := onUI(func() string { return h.view.bar.url.Text }); got != "not listening" {
 		t.Fatalf("toolbar says %q", got)
 	}
 	uithread.DoAndWait(func() {
-		h.view.addrEntry.SetText("")
-		test.Type(h.view.addrEntry, "127.0.0.1:0")
-		test.Tap(h.view.listenBtn)
+		h.view.bar.banner.addr.SetText("")
+		test.Type(h.view.bar.banner.addr, "127.0.0.1:0")
+		test.Tap(h.view.bar.banner.listen)
 	})
-	if onUI(func() bool { return h.view.banner.Visible() }) {
+	if onUI(func() bool { return h.view.bar.banner.root.Visible() }) {
 		t.Fatal("banner still shown after picking a free address")
 	}
 	u := h.core.ListenerURL()

@@ -9,9 +9,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.hookscope/app"
 	"dev.hookscope/localapi"
 	"dev.hookscope/ui/uithread"
 )
@@ -52,26 +52,22 @@ type remoteBanner struct {
 	retry  time.Time // when the next attempt is due, while disconnected
 }
 
-func (v *MainView) buildRemoteBanner() {
+func newRemoteBanner(core app.Source) *remoteBanner {
 	b := &remoteBanner{state: widget.NewLabel(""), note: widget.NewLabel(localOnlyNote), stop: make(chan struct{}),
 		alertEvery: 10 * time.Second}
 	b.state.Wrapping = fyne.TextWrapWord
 	b.state.TextStyle = fyne.TextStyle{Bold: true}
 	b.note.Wrapping = fyne.TextWrapWord
 	b.note.Importance = widget.LowImportance
-	b.store, _ = v.core.(remoteStore)
+	b.store, _ = core.(remoteStore)
 	if b.store != nil {
 		b.status = b.store.Status()
 	} else {
 		b.status = localapi.RemoteStatus{Connected: true}
 	}
 	b.root = container.NewVBox(b.state, b.note)
-	v.remote = b
 	b.show()
-	// What needs this process's own core is off, said by the note.
-	for _, btn := range []*widget.Button{v.bar.startStop, v.bar.composer, v.bar.monitor, v.bar.bulk, v.inspector.composeBtn} {
-		btn.Disable()
-	}
+	return b
 }
 
 // hostPort names the remote in the banner and the title.
@@ -109,15 +105,12 @@ func (b *remoteBanner) show() {
 	b.state.Refresh()
 }
 
-// startRemote follows the stream's state and counts the wait down each
-// second while it is down.
-func (v *MainView) startRemote(stdout io.Writer) {
-	b := v.remote
-	v.updateListenerState()
+// start follows the stream's state and counts the wait down each second
+// while it is down; listenerMoved runs on each reconnection.
+func (b *remoteBanner) start(stdout io.Writer, listenerMoved func()) {
 	if stdout != nil {
 		fmt.Fprintf(stdout, "attached to %s\n", b.hostPort())
 	}
-	go v.watchRemoteAlerts()
 	if b.store == nil {
 		return
 	}
@@ -130,7 +123,7 @@ func (v *MainView) startRemote(stdout io.Writer) {
 			b.show()
 			if st.Connected {
 				// The remote's listener may have moved while it was away.
-				v.updateListenerState()
+				listenerMoved()
 			}
 		})
 	})
@@ -150,16 +143,16 @@ func (v *MainView) startRemote(stdout io.Writer) {
 	}()
 }
 
-// watchRemoteAlerts notifies, as watchAlerts does for a local core, each
-// alert the remote fires after the window attached, reading its list
-// every alertEvery; a read that fails (the remote is away) is tried again
-// at the next tick, and what fired meanwhile is shown then.
-func (v *MainView) watchRemoteAlerts() {
-	b := v.remote
+// watchAlerts notifies, as notifier.watchAlerts does for a local core,
+// each alert the remote (core) fires after the window attached, reading
+// its list every alertEvery; a read that fails (the remote is away) is
+// tried again at the next tick, and what fired meanwhile is shown then.
+// notify runs on Fyne's goroutine.
+func (b *remoteBanner) watchAlerts(core app.Source, notify func(text string)) {
 	var last time.Time
 	known := false
 	read := func() {
-		list, err := v.core.FiredAlerts()
+		list, err := core.FiredAlerts()
 		if err != nil {
 			return
 		}
@@ -176,8 +169,7 @@ func (v *MainView) watchRemoteAlerts() {
 		if len(fresh) > 0 {
 			uithread.Do(func() {
 				for _, text := range fresh {
-					v.fyneApp.SendNotification(fyne.NewNotification("Hookscope alert", text))
-					v.alertsNotified++
+					notify(text)
 				}
 			})
 		}
@@ -195,27 +187,13 @@ func (v *MainView) watchRemoteAlerts() {
 	}
 }
 
-// stopRemote stops the banner's updates (the source itself is closed by
+// close stops the banner's updates (the source itself is closed by
 // whoever attached it).
-func (v *MainView) stopRemote() {
-	if v.remote == nil {
-		return
-	}
-	v.remote.once.Do(func() {
-		if v.remote.store != nil {
-			v.remote.store.OnStatus(nil)
+func (b *remoteBanner) close() {
+	b.once.Do(func() {
+		if b.store != nil {
+			b.store.OnStatus(nil)
 		}
-		close(v.remote.stop)
+		close(b.stop)
 	})
-}
-
-// localOnly says why an action is not offered here when it is reached
-// some other way than its disabled button; it reports whether the window
-// holds the store.
-func (v *MainView) localOnly(what string) bool {
-	if v.local != nil {
-		return true
-	}
-	dialog.ShowInformation(what, fmt.Sprintf("%s runs in the process holding the store, on %s, not in a window attached to it.", what, v.remote.hostPort()), v.window)
-	return false
 }

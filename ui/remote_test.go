@@ -129,7 +129,7 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 	if _, err := h.core.TestAlert("quiet"); err != nil {
 		t.Fatal(err)
 	}
-	waitUI(t, "the remote alert's notification", func() bool { return h.view.alertsNotified == 1 })
+	waitUI(t, "the remote alert's notification", func() bool { return h.view.notifier.alertsNotified == 1 })
 
 	// The server goes: the banner says so and counts down.
 	srv.Close()
@@ -157,7 +157,7 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 	}
 	// The alert read again at every tick (50 ms) through the reconnection
 	// was not shown twice.
-	if n := onUI(func() int { return h.view.alertsNotified }); n != 1 {
+	if n := onUI(func() int { return h.view.notifier.alertsNotified }); n != 1 {
 		t.Errorf("%d alert notifications, want 1", n)
 	}
 }

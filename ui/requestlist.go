@@ -549,3 +549,17 @@ func methodColor(method string) color.Color {
 
 // selectedIndex is the row of the selected request, or -1.
 func (r *RequestList) selectedIndex() int { return r.indexOf(r.selected) }
+
+// moveSelection selects the row delta away from the current one (the
+// first row when nothing is selected).
+func (r *RequestList) moveSelection(delta int) {
+	n := r.Count()
+	if n == 0 {
+		return
+	}
+	i := r.selectedIndex() + delta
+	if r.SelectedID() == 0 {
+		i = 0
+	}
+	r.list.Select(max(0, min(n-1, i)))
+}

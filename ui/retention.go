@@ -63,10 +63,18 @@ func (f *retentionForm) policy() (storage.Retention, error) {
 	return r, nil
 }
 
-func (v *MainView) showRetentionDialog() {
-	current, err := v.core.Retention()
+// retentionEditor opens the Retention dialog (the toolbar's Storage…,
+// File ▸ Retention…).
+type retentionEditor struct {
+	window fyne.Window
+	core   app.Source
+	note   string // the policy last saved, in words, for tests
+}
+
+func (e *retentionEditor) show() {
+	current, err := e.core.Retention()
 	if err != nil {
-		dialog.ShowError(err, v.window)
+		dialog.ShowError(err, e.window)
 		return
 	}
 	f := newRetentionForm(current)
@@ -85,14 +93,14 @@ func (v *MainView) showRetentionDialog() {
 		}
 		r, err := f.policy()
 		if err == nil {
-			err = v.core.SetRetention(r)
+			err = e.core.SetRetention(r)
 		}
 		if err != nil {
-			dialog.ShowError(err, v.window)
+			dialog.ShowError(err, e.window)
 			return
 		}
-		v.retentionNote = app.DescribeRetention(r)
-	}, v.window)
+		e.note = app.DescribeRetention(r)
+	}, e.window)
 	d.Resize(fyne.NewSize(560, 340))
 	d.Show()
 }

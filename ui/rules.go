@@ -217,9 +217,18 @@ func optionalInt(s, field string) (int, error) {
 	return n, nil
 }
 
+// rulesEditor opens the Response rules dialog (the toolbar's Rules…).
+type rulesEditor struct {
+	window fyne.Window
+	core   app.Source
+	// local is nil in a remote window: the failure counts live in the
+	// remote serve's memory, not in its store (docs/cli.md, "Remote stores").
+	local *app.Core
+}
+
 // rulesDialog lists the response rules, in the order they are tried.
 type rulesDialog struct {
-	v        *MainView
+	ed       *rulesEditor
 	rules    []rules.Rule
 	list     *widget.List
 	selected int
@@ -228,9 +237,9 @@ type rulesDialog struct {
 	up       *widget.Button
 }
 
-func (v *MainView) showRulesDialog() {
-	list, _ := v.core.ResponseRules() // the core's own copy: it cannot fail
-	d := &rulesDialog{v: v, selected: -1, rules: list}
+func (e *rulesEditor) show() {
+	list, _ := e.core.ResponseRules() // the core's own copy: it cannot fail
+	d := &rulesDialog{ed: e, selected: -1, rules: list}
 	d.list = widget.NewList(func() int { return len(d.rules) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -249,12 +258,12 @@ func (v *MainView) showRulesDialog() {
 	d.del = widget.NewButton("Delete", d.confirmDelete)
 	d.up = widget.NewButton("Move up", d.moveUp)
 	reset := widget.NewButton("Restart failure counts", func() {
-		if v.local != nil {
-			v.local.ResetResponseCounts()
+		if e.local != nil {
+			e.local.ResetResponseCounts()
 		}
 		d.list.Refresh()
 	})
-	if v.local == nil {
+	if e.local == nil {
 		// The counts live in the remote serve's memory, not in its store
 		// (docs/cli.md, "Remote stores").
 		reset.SetText("Restart failure counts (only in the window holding the store)")
@@ -267,7 +276,7 @@ func (v *MainView) showRulesDialog() {
 	note.Wrapping = fyne.TextWrapWord
 	buttons := container.NewHBox(add, d.edit, d.del, d.up, reset)
 	content := container.NewBorder(note, buttons, nil, nil, d.list)
-	dlg := dialog.NewCustom("Response rules", "Close", content, v.window)
+	dlg := dialog.NewCustom("Response rules", "Close", content, e.window)
 	dlg.Resize(fyne.NewSize(760, 480))
 	dlg.Show()
 }
@@ -283,8 +292,8 @@ func (d *rulesDialog) rowText(i int) string {
 		method = "any"
 	}
 	s := fmt.Sprintf("%s · %s %s → %s", r.Name, method, r.PathPattern, r.Describe())
-	if r.Failure == rules.FailFirstN && d.v.local != nil {
-		s += fmt.Sprintf(" · %d delivered", d.v.local.ResponseRuleCount(r.Name))
+	if r.Failure == rules.FailFirstN && d.ed.local != nil {
+		s += fmt.Sprintf(" · %d delivered", d.ed.local.ResponseRuleCount(r.Name))
 	}
 	if !r.Enabled {
 		s += " · off"
@@ -331,20 +340,20 @@ func (d *rulesDialog) openEditor(index int, f *ruleForm) {
 		}
 		if err != nil {
 			again := f.clone()
-			e := dialog.NewError(err, d.v.window)
+			e := dialog.NewError(err, d.ed.window)
 			e.SetOnClosed(func() { d.openEditor(index, again) })
 			e.Show()
 		}
-	}, d.v.window)
+	}, d.ed.window)
 	form.Resize(fyne.NewSize(640, 640))
 	form.Show()
 }
 
 func (d *rulesDialog) save(list []rules.Rule) error {
-	if err := d.v.core.SetResponseRules(list); err != nil {
+	if err := d.ed.core.SetResponseRules(list); err != nil {
 		return err
 	}
-	d.rules, _ = d.v.core.ResponseRules()
+	d.rules, _ = d.ed.core.ResponseRules()
 	d.list.UnselectAll()
 	d.list.Refresh()
 	return nil
@@ -360,9 +369,9 @@ func (d *rulesDialog) confirmDelete() {
 			return
 		}
 		if err := d.save(slices.Delete(slices.Clone(d.rules), i, i+1)); err != nil {
-			dialog.ShowError(err, d.v.window)
+			dialog.ShowError(err, d.ed.window)
 		}
-	}, d.v.window)
+	}, d.ed.window)
 }
 
 func (d *rulesDialog) moveUp() {
@@ -373,7 +382,7 @@ func (d *rulesDialog) moveUp() {
 	list := slices.Clone(d.rules)
 	list[i-1], list[i] = list[i], list[i-1]
 	if err := d.save(list); err != nil {
-		dialog.ShowError(err, d.v.window)
+		dialog.ShowError(err, d.ed.window)
 		return
 	}
 	d.list.Select(i - 1)

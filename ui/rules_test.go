@@ -61,7 +61,7 @@ func postFor(t *testing.T, url, body string) int {
 
 func TestRulesDialogAddsEditsAndDeletesRules(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
-	uithread.DoAndWait(h.view.showRulesDialog)
+	uithread.DoAndWait(h.view.rules.show)
 	tapDialogButton(t, h.window, "Add…")
 	entries, failure, enabled := ruleFormWidgets(t, h.window)
 	uithread.DoAndWait(func() {
@@ -134,7 +134,7 @@ func TestRulesDialogAddsEditsAndDeletesRules(t *testing.T) {
 
 func TestRulesDialogShowsTheErrorAndKeepsWhatWasTyped(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
-	uithread.DoAndWait(h.view.showRulesDialog)
+	uithread.DoAndWait(h.view.rules.show)
 	tapDialogButton(t, h.window, "Add…")
 	entries, _, _ := ruleFormWidgets(t, h.window)
 	uithread.DoAndWait(func() {

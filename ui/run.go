@@ -67,9 +67,9 @@ func runWindow(src app.Source, stdout, stderr io.Writer, stop <-chan struct{}) i
 	a.SetIcon(appIcon())
 	w := a.NewWindow("Hookscope")
 	view := NewMainView(a, w, src)
-	view.prefsPath, view.stderr = defaultPrefsPath(), stderr
+	view.settings.path, view.settings.stderr = defaultPrefsPath(), stderr
 	w.SetContent(view.Object())
-	view.restoreLayout()
+	view.settings.restoreLayout()
 	view.Start(stdout)
 	w.SetCloseIntercept(func() {
 		view.beforeQuit() // while the window still has its size

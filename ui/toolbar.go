@@ -1,10 +1,17 @@
 package ui
 
 import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"dev.hookscope/app"
 )
 
 // toolbar is the window's top row: the listener's URL with Copy and
@@ -13,7 +20,17 @@ import (
 // from the right, into a "More" menu; the URL is cut with an ellipsis
 // (whole in the Copy button's clipboard). Nothing in it sets the window's
 // minimum width beyond icon, Copy, Start/Stop, a short URL and More.
+//
+// It keeps its buttons in step with the core: the listener's state (and,
+// under it, the banner offering another address when the port is taken),
+// whether forwarding is on, whether there is anything to clear.
 type toolbar struct {
+	fyneApp fyne.App // its clipboard takes the URL
+	core    app.Source
+	local   *app.Core // nil in a remote window: the serve there owns the listener
+	do      toolbarActions
+	banner  *listenerBanner
+
 	url       *widget.Label
 	copyURL   *widget.Button
 	startStop *widget.Button
@@ -33,21 +50,22 @@ type toolbar struct {
 	root    *fyne.Container
 }
 
-// toolbarActions are what the buttons do.
+// toolbarActions are what the action buttons do; listening is told the
+// listener's URL each time it is (re)started.
 type toolbarActions struct {
-	copyURL, toggleListener                          func()
 	composer, monitor, bulk, forward, rules, storage func()
 	alerts                                           func()
 	deleteSelected, clearAll                         func()
+	listening                                        func(url string)
 }
 
-func newToolbar(do toolbarActions) *toolbar {
-	b := &toolbar{}
+func newToolbar(a fyne.App, core app.Source, local *app.Core, do toolbarActions) *toolbar {
+	b := &toolbar{fyneApp: a, core: core, local: local, do: do}
 	b.url = widget.NewLabel("")
 	b.url.TextStyle = fyne.TextStyle{Monospace: true}
 	b.url.Truncation = fyne.TextTruncateEllipsis
-	b.copyURL = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), do.copyURL)
-	b.startStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), do.toggleListener)
+	b.copyURL = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), b.copyListenerURL)
+	b.startStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), b.toggleListener)
 	b.composer = widget.NewButtonWithIcon("Composer", theme.MailSendIcon(), do.composer)
 	b.monitor = widget.NewButtonWithIcon("Monitor", theme.HistoryIcon(), do.monitor)
 	b.bulk = widget.NewButtonWithIcon("Replay…", theme.MediaReplayIcon(), do.bulk)
@@ -65,7 +83,142 @@ func newToolbar(do toolbarActions) *toolbar {
 		objs = append(objs, a)
 	}
 	b.root = container.New(&toolbarLayout{bar: b}, objs...)
+	b.banner = newListenerBanner(b.startListener)
+	b.updateForwardButton()
 	return b
+}
+
+// disableLocalOnly turns off what needs this process's own core (a remote
+// window's banner says why).
+func (b *toolbar) disableLocalOnly() {
+	for _, btn := range []*widget.Button{b.startStop, b.composer, b.monitor, b.bulk} {
+		btn.Disable()
+	}
+}
+
+func (b *toolbar) copyListenerURL() {
+	if u := b.core.ListenerURL(); u != "" {
+		b.fyneApp.Clipboard().SetContent(u)
+	}
+}
+
+// listenerBanner shows under the toolbar when the listener could not
+// start: why, and a field for another address.
+type listenerBanner struct {
+	root   *fyne.Container
+	text   *widget.Label
+	addr   *widget.Entry
+	listen *widget.Button
+}
+
+func newListenerBanner(start func(addr string)) *listenerBanner {
+	l := &listenerBanner{text: widget.NewLabel(""), addr: widget.NewEntry()}
+	l.text.Wrapping = fyne.TextWrapWord
+	l.text.Importance = widget.DangerImportance
+	l.addr.SetPlaceHolder("127.0.0.1:8081")
+	l.listen = widget.NewButton("Listen here", func() { start(l.addr.Text) })
+	l.listen.Importance = widget.HighImportance
+	form := container.NewBorder(nil, nil, widget.NewLabel("Address:"), l.listen, l.addr)
+	l.root = container.NewVBox(l.text, form)
+	l.root.Hide()
+	return l
+}
+
+func (b *toolbar) startListener(addr string) { b.startListenerReport(addr, nil) }
+
+func (b *toolbar) startListenerReport(addr string, stdout io.Writer) {
+	if b.local == nil {
+		return // the button is disabled: the remote's serve owns its listener
+	}
+	if err := b.local.StartListener(addr); err != nil {
+		b.banner.text.SetText(err.Error())
+		if b.banner.addr.Text == "" {
+			b.banner.addr.SetText(suggestAddr(addr))
+		}
+		b.banner.root.Show()
+		b.updateListenerState()
+		return
+	}
+	b.banner.root.Hide()
+	if stdout != nil {
+		fmt.Fprintln(stdout, "listening on "+b.local.ListenerURL())
+	}
+	b.updateListenerState()
+}
+
+// suggestAddr proposes the next port on the same host.
+func suggestAddr(addr string) string {
+	host, portText, err := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(portText)
+	if err != nil || perr != nil || port <= 0 || port >= 65535 {
+		return "127.0.0.1:0"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port+1))
+}
+
+func (b *toolbar) toggleListener() {
+	if b.local == nil {
+		return // the button is disabled: the remote's serve owns its listener
+	}
+	if b.local.ListenerURL() != "" {
+		b.local.StopListener()
+	} else {
+		b.startListener("")
+	}
+	b.updateListenerState()
+}
+
+func (b *toolbar) updateListenerState() {
+	if u := b.core.ListenerURL(); u != "" {
+		b.url.SetText(u)
+		b.startStop.SetText("Stop")
+		b.startStop.SetIcon(theme.MediaStopIcon())
+		b.copyURL.Enable()
+		b.do.listening(u)
+	} else {
+		b.url.SetText("not listening")
+		b.startStop.SetText("Start")
+		b.startStop.SetIcon(theme.MediaPlayIcon())
+		b.copyURL.Disable()
+	}
+	if b.local == nil {
+		// The listener is the remote serve's, started and stopped there.
+		b.startStop.Disable()
+	}
+	b.root.Refresh()
+}
+
+// updateForwardButton shows whether forwarding is on, and where to.
+func (b *toolbar) updateForwardButton() {
+	list, _ := b.core.ForwardRules()
+	for _, r := range list {
+		if r.Enabled {
+			// The state only, never the target: a button's text sets the
+			// window's minimum width, and a long URL pushed the other
+			// buttons off screen (the Forward… dialog shows it whole).
+			label := "Forwarding"
+			if r.Relay {
+				label = "Relaying"
+			}
+			b.forward.SetText(label)
+			b.forward.Importance = widget.HighImportance
+			b.forward.Refresh()
+			return
+		}
+	}
+	b.forward.SetText("Forward…")
+	b.forward.Importance = widget.MediumImportance
+	b.forward.Refresh()
+}
+
+// syncClearAll enables Clear all only when the store holds something. It
+// counts the store, not the list: a filter hides rows, Clear deletes them.
+func (b *toolbar) syncClearAll() {
+	if n, err := b.core.Count(); err == nil && n == 0 {
+		b.clear.Disable()
+		return
+	}
+	b.clear.Enable()
 }
 
 // overflow lists the actions not shown as buttons.

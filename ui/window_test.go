@@ -235,7 +235,7 @@ func TestMoreMenuRunsTheHiddenAction(t *testing.T) {
 // whole table (it was a one-row scroll area).
 func TestShortcutsHelpShowsEveryRow(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
-	uithread.DoAndWait(h.view.showShortcutsHelp)
+	uithread.DoAndWait(h.view.keys.showHelp)
 	var labels []string
 	uithread.DoAndWait(func() {
 		top := h.window.Canvas().Overlays().Top()
@@ -249,7 +249,7 @@ func TestShortcutsHelpShowsEveryRow(t *testing.T) {
 			}
 		})
 	})
-	for _, s := range h.view.shortcuts() {
+	for _, s := range h.view.keys.shortcuts {
 		found := false
 		for _, l := range labels {
 			found = found || l == s.help
@@ -332,12 +332,12 @@ func TestWindowSizeIsRememberedAcrossRuns(t *testing.T) {
 	h := newHarness(t, "127.0.0.1:0")
 	path := filepath.Join(t.TempDir(), "window.json")
 	uithread.DoAndWait(func() {
-		h.view.prefsPath = path
+		h.view.settings.path = path
 		h.window.Resize(fyne.NewSize(1300, 800))
-		h.view.saveLayout()
+		h.view.settings.saveLayout()
 		h.window.Resize(fyne.NewSize(900, 600)) // as a new window starts
-		h.view.prefs = defaultWindowPrefs()
-		h.view.restoreLayout()
+		h.view.settings.prefs = defaultWindowPrefs()
+		h.view.settings.restoreLayout()
 	})
 	if size := onUI(func() fyne.Size { return h.window.Canvas().Size() }); size != fyne.NewSize(1300, 800) {
 		t.Fatalf("next run opened at %v", size)
