@@ -73,6 +73,12 @@ func runComposer(env Env, args []string) (int, error) {
 		added = "variables " + strings.Join(res.VarsAdded, ", ")
 	}
 	fmt.Fprintf(env.Stdout, "%s %q: %s\n", what, res.Environment, added)
+	switch {
+	case res.Contract != nil:
+		fmt.Fprintf(env.Stdout, "answers are checked against %s (sha256:%.12s)\n", res.Contract.Spec, res.Contract.SHA256)
+	case res.ContractNote != "":
+		fmt.Fprintln(env.Stdout, "note: "+res.ContractNote)
+	}
 	for _, n := range imp.Notes {
 		fmt.Fprintln(env.Stdout, "note: "+n)
 	}

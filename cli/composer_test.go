@@ -22,6 +22,9 @@ func TestComposerImportOpenAPI(t *testing.T) {
 		!strings.Contains(out, `made the environment "Payments API": variables baseUrl, token, customer, username, password, clientId, clientSecret, owner, repo, apiKey, webhookUrl`) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
+	if !strings.Contains(out, "\nanswers are checked against Payments API 2024-06-20 (sha256:") {
+		t.Errorf("the import does not say its answers are checked:\n%s", out)
+	}
 
 	// The user sets the base URL; a second import must keep it.
 	st, err := storage.Open(db, storage.Options{})
@@ -52,6 +55,10 @@ func TestComposerImportOpenAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Operations != 7 || got.Result.Saved != 9 || got.Result.NewEnvironment || len(got.Result.VarsAdded) != 0 {
 		t.Fatalf("json %s: %v", out, err)
 	}
+	// The spec travelled to the running instance, which keeps it.
+	if c := got.Result.Contract; c == nil || c.Spec != "Payments API 2024-06-20" || len(c.SHA256) != 64 {
+		t.Errorf("through the socket the spec was not kept: %+v", got.Result)
+	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exit %d", code)
 	}
@@ -68,6 +75,9 @@ func TestComposerImportOpenAPI(t *testing.T) {
 	raw, _ = st.Environments()
 	if !strings.Contains(string(raw), "http://127.0.0.1:4000") {
 		t.Errorf("the user's baseUrl was overwritten: %s", raw)
+	}
+	if s, err := composer.SpecOf(st, "Payments API"); err != nil || s == nil || got.Result.Contract == nil || s.SHA256() != got.Result.Contract.SHA256 {
+		t.Errorf("the file keeps no spec for the collection: %v %v", s, err)
 	}
 
 	for _, c := range [][]string{

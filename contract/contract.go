@@ -307,6 +307,46 @@ func (s *Spec) CheckResponse(r Request, status int, contentType string, body []b
 			}
 		}
 	}
+	return s.checkAnswer(v, op, status, contentType, body)
+}
+
+// Operation names one operation as the spec writes it: Method and the
+// path template Path ("/pets/{petId}"), or Method and the name of a 3.1
+// Webhook. It is how a composer request imported from the spec remembers
+// where it came from.
+type Operation struct {
+	Method  string `json:"method"`
+	Path    string `json:"path,omitempty"`
+	Webhook string `json:"webhook,omitempty"`
+}
+
+// CheckOperationResponse checks an answer against the responses of the
+// operation op names, found by its template or webhook name rather than
+// by matching a path; ok is false when the spec has no such operation or
+// says nothing about its answers.
+func (s *Spec) CheckOperationResponse(op Operation, status int, contentType string, body []byte) (Verdict, bool) {
+	v := s.verdict()
+	var item *v3.PathItem
+	if op.Webhook != "" {
+		for _, w := range s.webhooks() {
+			if w.name == op.Webhook {
+				item = w.item
+			}
+		}
+		v.Matched = "webhook " + op.Webhook
+	} else if s.doc.Paths != nil && s.doc.Paths.PathItems != nil {
+		item = s.doc.Paths.PathItems.GetOrZero(op.Path)
+		v.Matched = strings.ToUpper(op.Method) + " " + op.Path
+	}
+	if item == nil {
+		return Verdict{}, false
+	}
+	return s.checkAnswer(v, operationFor(item, op.Method), status, contentType, body)
+}
+
+// checkAnswer checks an answer against op's response for status: the
+// exact code, else its class (2XX), else the default.
+func (s *Spec) checkAnswer(v Verdict, op *v3.Operation, status int, contentType string, body []byte) (Verdict, bool) {
 	if op == nil || op.Responses == nil {
 		return Verdict{}, false
 	}

@@ -260,3 +260,27 @@ func TestHeadlineAndMark(t *testing.T) {
 		}
 	}
 }
+
+// A composer request remembers the operation it was imported from; its
+// answer is checked against that operation's responses whatever URL the
+// request was sent to.
+func TestCheckOperationResponseByTemplateAndWebhook(t *testing.T) {
+	s := loadTestSpec(t)
+	op := Operation{Method: "post", Path: "/v1/refunds"}
+	bad, ok := s.CheckOperationResponse(op, 200, "application/json", []byte(`{"id":"re_1","object":"refund","amount":"10","status":"pending"}`))
+	if !ok || bad.Valid || bad.Matched != "POST /v1/refunds response 200" {
+		t.Fatalf("verdict %+v %v", bad, ok)
+	}
+	if want := (Violation{"/amount", "expected integer, got string"}); len(bad.Violations) != 1 || bad.Violations[0] != want {
+		t.Errorf("violations %+v", bad.Violations)
+	}
+	good, ok := s.CheckOperationResponse(Operation{Method: "POST", Webhook: "push"}, 204, "", nil)
+	if !ok || !good.Valid || good.Matched != "webhook push response 204" {
+		t.Errorf("the webhook's declared answer: %+v %v", good, ok)
+	}
+	for _, missing := range []Operation{{Method: "GET", Path: "/v1/refunds"}, {Method: "POST", Path: "/v1/charges"}, {Method: "POST", Webhook: "nope"}} {
+		if v, ok := s.CheckOperationResponse(missing, 200, "", nil); ok {
+			t.Errorf("%+v is not in the spec, yet: %+v", missing, v)
+		}
+	}
+}

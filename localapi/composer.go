@@ -19,12 +19,13 @@ func (s *Server) importCollection(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "read the collection: "+err.Error())
 		return
 	}
-	var imp composer.OpenAPIImport
-	if err := json.Unmarshal(data, &imp); err != nil {
+	in := importBody{OpenAPIImport: &composer.OpenAPIImport{}}
+	if err := json.Unmarshal(data, &in); err != nil {
 		writeError(w, http.StatusBadRequest, "the collection is not JSON: "+err.Error())
 		return
 	}
-	res, err := s.core.ImportCollection(&imp)
+	in.OpenAPIImport.Spec = in.Spec
+	res, err := s.core.ImportCollection(in.OpenAPIImport)
 	if err != nil {
 		storeError(w, err)
 		return
@@ -32,9 +33,17 @@ func (s *Server) importCollection(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// importBody is an import as sent: the spec's bytes (which an import's
+// JSON leaves out, being big) travel as "spec", base64, so the running
+// instance keeps them to check the collection's answers.
+type importBody struct {
+	*composer.OpenAPIImport
+	Spec []byte `json:"spec,omitempty"`
+}
+
 // ImportCollection saves imp through the running instance.
 func (c *Client) ImportCollection(imp *composer.OpenAPIImport) (composer.ImportResult, error) {
 	var out composer.ImportResult
-	err := c.call("POST", "/v1/composer/collections", imp, &out)
+	err := c.call("POST", "/v1/composer/collections", importBody{imp, imp.Spec}, &out)
 	return out, err
 }

@@ -66,6 +66,10 @@ const (
 	// spec's bytes are under SettingContractSpecPrefix + its SHA-256.
 	SettingContracts          = "contracts"
 	SettingContractSpecPrefix = "contract_spec:"
+	// The spec a composer collection was imported from, by collection
+	// name ({"spec","spec_sha256"}); its bytes are kept under
+	// SettingContractSpecPrefix like an attached spec's (app/composer).
+	SettingComposerSpecPrefix = "composer_openapi:"
 	// Alert rules, webhook URLs in clear, and the recently fired alerts
 	// (app/alerts.go).
 	SettingAlertRules  = "alert_rules"

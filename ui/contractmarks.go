@@ -5,6 +5,7 @@ import (
 
 	"dev.hookscope/contract"
 	"dev.hookscope/ui/uithread"
+	"dev.hookscope/ui/verdictview"
 )
 
 // maxMarksKept bounds the verdict marks remembered while scrolling a big
@@ -46,7 +47,7 @@ func (m *contractMarks) mark(id uint64) contractMark {
 			v, err := m.read(id)
 			mk := contractMark{}
 			if err == nil && v != nil {
-				mk = contractMark{text: v.Mark(), importance: verdictImportance(*v)}
+				mk = contractMark{text: v.Mark(), importance: verdictview.Importance(*v)}
 			}
 			uithread.Do(func() { m.learn(gen, id, mk) })
 		}()

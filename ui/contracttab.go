@@ -10,28 +10,24 @@ import (
 
 	"dev.hookscope/app"
 	"dev.hookscope/contract"
+	"dev.hookscope/ui/verdictview"
 )
-
-// maxViolationsShown bounds the rows of a hostile body's verdict; the
-// command line (hookscope validate ID) prints them all.
-const maxViolationsShown = 200
 
 // ContractTab shows the OpenAPI verdict kept with the shown request
 // (docs/cli.md, "contracts" and "validate"): the same headline and
 // "POINTER: message" lines as hookscope validate, each with a button that
-// marks its place in the body viewer.
+// marks its place in the body viewer (ui/verdictview, which the
+// composer's answer pane shows too).
 type ContractTab struct {
 	verdicts   verdictSource
 	id         uint64
+	view       *verdictview.View
 	headline   *widget.Label
 	hint       *widget.Label
 	violations *fyne.Container
 	check      *widget.Button
 	status     *widget.Label
 	root       fyne.CanvasObject
-	// onShowInBody marks a pointer in the body tab; it answers why not
-	// when the body has nothing there.
-	onShowInBody func(pointer string) error
 }
 
 // verdictSource is what the tab reads and asks of the store.
@@ -40,20 +36,14 @@ type verdictSource interface {
 	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
 }
 
-// NewContractTab builds an empty tab.
-func NewContractTab(verdicts verdictSource) *ContractTab {
-	c := &ContractTab{verdicts: verdicts}
-	c.headline = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.headline.Wrapping = fyne.TextWrapWord
-	c.hint = widget.NewLabel("")
-	c.hint.Wrapping = fyne.TextWrapWord
-	c.violations = container.NewVBox()
+// NewContractTab builds an empty tab; onShowInBody marks a pointer in
+// the body tab and answers why not when the body has nothing there.
+func NewContractTab(verdicts verdictSource, onShowInBody func(pointer string) error) *ContractTab {
+	vv := verdictview.New()
+	vv.OnShowInBody = onShowInBody
+	c := &ContractTab{verdicts: verdicts, view: vv, headline: vv.Headline, hint: vv.Hint, violations: vv.Violations, status: vv.Status}
 	c.check = widget.NewButton("Check now", c.checkNow)
-	c.status = widget.NewLabel("")
-	c.status.Wrapping = fyne.TextWrapWord
-	c.status.Importance = widget.WarningImportance
-	c.root = container.NewVScroll(container.NewVBox(c.headline, c.hint, c.violations,
-		container.NewHBox(c.check), c.status))
+	c.root = container.NewVScroll(container.NewVBox(vv.Object(), container.NewHBox(c.check), c.status))
 	return c
 }
 
@@ -63,13 +53,12 @@ func (c *ContractTab) Object() fyne.CanvasObject { return c.root }
 // Show reads the verdict kept with request id.
 func (c *ContractTab) Show(id uint64) {
 	c.id = id
-	c.status.SetText("")
 	v, err := c.verdicts.ContractVerdict(id)
 	switch {
 	case err != nil:
-		c.showNone("The contract verdict cannot be read: " + err.Error())
+		c.view.ShowNone("The contract verdict cannot be read: " + err.Error())
 	case v == nil:
-		c.showNone("Not checked against an OpenAPI contract. Attach the provider's spec to this path " +
+		c.view.ShowNone("Not checked against an OpenAPI contract. Attach the provider's spec to this path " +
 			"(hookscope contracts add PREFIX FILE) and captures under it are checked as they arrive; " +
 			"Check now checks this one.")
 	default:
@@ -87,43 +76,10 @@ func (c *ContractTab) Refresh() {
 	}
 }
 
-func (c *ContractTab) showNone(hint string) {
-	c.headline.SetText("")
-	c.headline.Hide()
-	c.hint.SetText(hint)
-	c.hint.Show()
-	c.violations.RemoveAll()
-}
-
 func (c *ContractTab) showVerdict(v contract.Verdict) {
-	c.headline.SetText(v.Headline())
-	c.headline.Importance = verdictImportance(v)
-	c.headline.Show()
-	c.hint.SetText(fmt.Sprintf("Spec sha256:%.12s", v.SpecSHA256))
-	c.hint.Show()
-	c.violations.RemoveAll()
-	for i, x := range v.Violations {
-		if i == maxViolationsShown {
-			c.violations.Add(widget.NewLabel(fmt.Sprintf("… and %d more (hookscope validate %d lists them all)", len(v.Violations)-i, c.id)))
-			break
-		}
-		c.violations.Add(c.violationRow(x))
-	}
-}
-
-func (c *ContractTab) violationRow(x contract.Violation) fyne.CanvasObject {
-	text := widget.NewLabel(x.String())
-	text.Wrapping = fyne.TextWrapWord
-	text.TextStyle = fyne.TextStyle{Monospace: true}
-	show := widget.NewButton("Show in body", func() {
-		if c.onShowInBody == nil {
-			return
-		}
-		if err := c.onShowInBody(x.Pointer); err != nil {
-			c.status.SetText(err.Error())
-		}
+	c.view.Show(v, func(left int) string {
+		return fmt.Sprintf("… and %d more (hookscope validate %d lists them all)", left, c.id)
 	})
-	return container.NewBorder(nil, nil, nil, container.NewCenter(show), text)
 }
 
 // checkNow checks the request against the spec attached to its path.
@@ -140,17 +96,5 @@ func (c *ContractTab) checkNow() {
 		c.status.SetText("The check failed: " + err.Error())
 		return
 	}
-	c.status.SetText("")
 	c.showVerdict(v)
-}
-
-// verdictImportance colours a verdict as the list's mark is coloured.
-func verdictImportance(v contract.Verdict) widget.Importance {
-	switch {
-	case v.Unchecked != "":
-		return widget.WarningImportance
-	case v.Valid:
-		return widget.SuccessImportance
-	}
-	return widget.DangerImportance
 }

@@ -71,8 +71,7 @@ func NewInspector(a fyne.App, w fyne.Window, core app.Source) *Inspector {
 	in.headers = container.New(layout.NewFormLayout())
 	in.query = container.New(layout.NewFormLayout())
 	in.body = bodyview.New()
-	in.contract = NewContractTab(core)
-	in.contract.onShowInBody = in.showInBody
+	in.contract = NewContractTab(core, in.showInBody)
 	in.tabs = container.NewAppTabs(
 		container.NewTabItem("Overview", container.NewVScroll(in.overview)),
 		container.NewTabItem("Headers", container.NewVScroll(in.headers)),

@@ -91,6 +91,10 @@ type Request struct {
 	GraphQLQuery     string `json:"graphql_query,omitempty"`
 	GraphQLVariables string `json:"graphql_variables,omitempty"`
 	GraphQLOperation string `json:"graphql_operation,omitempty"`
+
+	// OpenAPI is the operation of an imported spec the request was made
+	// from; its answers are checked against it (contract.go).
+	OpenAPI *Origin `json:"openapi,omitempty"`
 }
 
 // Var is one environment variable. Secret ones are masked in the UI.

@@ -20,6 +20,8 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/index"
+
+	"dev.hookscope/contract"
 )
 
 // Limits of reading a spec (docs/cli.md, "composer import-openapi").
@@ -59,6 +61,9 @@ type OpenAPIImport struct {
 	Operations  int            `json:"operations"`
 	Webhooks    int            `json:"webhooks"`
 	Notes       []string       `json:"notes,omitempty"`
+	// Spec is the document imported: SaveImport keeps it so the answers
+	// to the collection's requests are checked against it.
+	Spec []byte `json:"-"`
 }
 
 // ReadSpec reads a spec from a file path or an http(s) URL, at most
@@ -133,7 +138,7 @@ func ImportOpenAPI(data []byte, collection, source string) (*OpenAPIImport, erro
 		return nil, fmt.Errorf("read the spec: %w", err)
 	}
 	d := &m.Model
-	imp := &OpenAPIImport{Version: v, Collection: strings.TrimSpace(collection)}
+	imp := &OpenAPIImport{Version: v, Collection: strings.TrimSpace(collection), Spec: data}
 	if d.Info != nil {
 		imp.Title = strings.TrimSpace(d.Info.Title)
 	}
@@ -278,7 +283,13 @@ func (b *importer) pathItem(path string, item *v3.PathItem, webhook bool) {
 			}
 			u = "{{" + VarBaseURL + "}}" + pathParamRE.ReplaceAllString(path, "{{$1}}")
 		}
-		r := Request{Method: method, URL: u, BodyKind: BodyNone, Auth: Auth{Kind: AuthNone}}
+		r := Request{Method: method, URL: u, BodyKind: BodyNone, Auth: Auth{Kind: AuthNone},
+			OpenAPI: &Origin{Collection: b.imp.Collection, Operation: contract.Operation{Method: method}}}
+		if webhook {
+			r.OpenAPI.Webhook = path
+		} else {
+			r.OpenAPI.Path = path
+		}
 		b.params(&r, mergeParams(item.Parameters, op.Parameters), webhook)
 		b.body(&r, op, name)
 		if !webhook {

@@ -22,6 +22,10 @@ type ImportResult struct {
 	// gained the variables it lacked, and kept the values it had.
 	NewEnvironment bool     `json:"new_environment"`
 	VarsAdded      []string `json:"vars_added,omitempty"`
+	// Contract is the spec the collection's answers are checked against
+	// from now on; ContractNote says why they are not, when they are not.
+	Contract     *CollectionSpec `json:"contract,omitempty"`
+	ContractNote string          `json:"contract_note,omitempty"`
 }
 
 // SaveImport saves imp's requests as collection items (an item of the
@@ -73,6 +77,18 @@ func SaveImport(st ImportStore, imp *OpenAPIImport) (ImportResult, error) {
 			return res, err
 		}
 		res.Saved++
+	}
+	if ss, ok := st.(SpecStore); ok && len(imp.Spec) > 0 {
+		if cs, err := SaveSpec(ss, imp.Collection, imp.Spec); err != nil {
+			// The requests are still worth having without the checks; an
+			// older spec the collection had no longer describes them.
+			res.ContractNote = "answers are not checked against the spec: " + err.Error()
+			if err := ss.PutSetting(storage.SettingComposerSpecPrefix+imp.Collection, []byte{}); err != nil {
+				return res, fmt.Errorf("forget the old spec of %q: %w", imp.Collection, err)
+			}
+		} else {
+			res.Contract = &cs
+		}
 	}
 	if raw, err = json.Marshal(envs); err == nil {
 		err = st.SaveEnvironments(raw)

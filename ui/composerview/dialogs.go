@@ -37,11 +37,12 @@ func (v *View) layout() fyne.CanvasObject {
 	)
 	editor := container.NewBorder(container.NewVBox(sendRow, optRow, toolRow), nil, nil, nil, reqTabs)
 
-	respTabs := container.NewAppTabs(
+	v.respTabs = container.NewAppTabs(
 		container.NewTabItem("Body", v.respBody),
 		container.NewTabItem("Headers", container.NewVScroll(v.respHeaders)),
+		container.NewTabItem("Contract", container.NewVScroll(container.NewVBox(v.verdict.Object(), v.verdict.Status))),
 	)
-	answer := container.NewBorder(container.NewVBox(v.status, v.timing, v.size, v.gql.errors), nil, nil, nil, respTabs)
+	answer := container.NewBorder(container.NewVBox(v.status, v.timing, v.size, v.contractLine, v.gql.errors), nil, nil, nil, v.respTabs)
 
 	rename := widget.NewButton("Rename…", v.renameItem)
 	dup := widget.NewButton("Duplicate", v.duplicateItem)

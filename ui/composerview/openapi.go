@@ -86,8 +86,15 @@ func (v *View) ImportOpenAPI(source, collection string) {
 			v.envSelect.SetSelected(res.Environment)
 			msg := fmt.Sprintf("Imported %d requests (%d operations, %d webhooks) into %q; environment %q selected.",
 				res.Saved, imp.Operations, imp.Webhooks, imp.Collection, res.Environment)
-			if len(imp.Notes) > 0 {
-				msg += " Note: " + strings.Join(imp.Notes, " ")
+			if res.Contract != nil {
+				msg += " Answers are checked against " + res.Contract.Spec + "."
+			}
+			notes := imp.Notes
+			if res.ContractNote != "" {
+				notes = append(notes, res.ContractNote)
+			}
+			if len(notes) > 0 {
+				msg += " Note: " + strings.Join(notes, " ")
 			}
 			v.setStatus(msg, widget.SuccessImportance)
 		})

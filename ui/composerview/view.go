@@ -29,6 +29,7 @@ import (
 	"dev.hookscope/textutil"
 	"dev.hookscope/ui/bodyview"
 	"dev.hookscope/ui/uithread"
+	"dev.hookscope/ui/verdictview"
 )
 
 // Store is what the view keeps on disk; *storage.Store has it all.
@@ -120,6 +121,14 @@ type View struct {
 	size        *widget.Label
 	respHeaders *fyne.Container
 	respBody    *bodyview.View
+	respTabs    *container.AppTabs
+	// origin is the operation of an imported spec the loaded request was
+	// made from; answers are checked against it (contract.go).
+	origin *composer.Origin
+	// contractLine is the answer's verdict headline (or a quiet note)
+	// above the answer; verdict lists its violations in the Contract tab.
+	contractLine *widget.Label
+	verdict      *verdictview.View
 
 	search  *sendEntry
 	history *widget.List
@@ -200,6 +209,12 @@ func New(core *app.Core, store Store, w fyne.Window) *View {
 	v.size = widget.NewLabel("")
 	v.respHeaders = container.New(layout.NewFormLayout())
 	v.respBody = bodyview.New()
+	v.contractLine = widget.NewLabel("")
+	v.contractLine.Wrapping = fyne.TextWrapWord
+	v.contractLine.Hide()
+	v.verdict = verdictview.New()
+	v.verdict.OnShowInBody = v.showInBody
+	v.verdict.ShowNone(noContractHint)
 
 	v.search = v.newField()
 	v.search.SetPlaceHolder("Search history (method, URL)")
@@ -395,6 +410,7 @@ func (v *View) Request() composer.Request {
 	if r.Auth.Kind == composer.AuthOAuth2 {
 		r.Auth.OAuth = v.oauth.config()
 	}
+	r.OpenAPI = v.origin
 	return r
 }
 
@@ -402,6 +418,7 @@ func (v *View) Request() composer.Request {
 // collections, cURL import).
 func (v *View) SetRequest(r composer.Request) {
 	v.syncing = true
+	v.origin = r.OpenAPI
 	if r.Method == "" {
 		r.Method = "GET"
 	}
@@ -517,9 +534,16 @@ func (v *View) Send() {
 	v.setStatus("Sending…", widget.MediumImportance)
 	method, target := req.Method, req.URL.String()
 	sent := len(body)
+	specs, _ := v.store.(composer.SpecStore)
 	go func() {
 		start := time.Now()
 		resp, err := sender.Send(ctx, req, opt)
+		var check composer.AnswerCheck
+		if err == nil {
+			// Off the UI goroutine: a big spec's schemas take a while to
+			// compile the first time.
+			check = composer.CheckAnswer(specs, r, resp)
+		}
 		e := storage.HistoryEntry{At: start.UTC(), Method: method, URL: target, Request: saved}
 		if err != nil {
 			e.Error = err.Error()
@@ -532,7 +556,7 @@ func (v *View) Send() {
 		if v.store != nil {
 			_, herr = v.store.AppendHistory(e)
 		}
-		uithread.Do(func() { v.finished(resp, err, herr, sent) })
+		uithread.Do(func() { v.finished(resp, err, herr, sent, check) })
 	}()
 }
 
@@ -545,7 +569,7 @@ func (v *View) Cancel() {
 	}
 }
 
-func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
+func (v *View) finished(resp *sender.Response, err, herr error, sent int, check composer.AnswerCheck) {
 	v.inFlight = nil
 	v.send.Enable()
 	v.cancel.Disable()
@@ -558,6 +582,7 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 		v.respHeaders.Objects = nil
 		v.respHeaders.Refresh()
 		v.respBody.SetBody(nil, "")
+		v.showCheck(composer.AnswerCheck{})
 		return
 	}
 	imp := widget.SuccessImportance
@@ -591,6 +616,7 @@ func (v *View) finished(resp *sender.Response, err, herr error, sent int) {
 	}
 	v.respHeaders.Refresh()
 	v.respBody.SetBodyEncoded(resp.Body, resp.Header.Get("Content-Type"), strings.Join(resp.Header.Values("Content-Encoding"), ", "))
+	v.showCheck(check)
 	v.gql.showAnswer(v, resp)
 }
 
