@@ -49,41 +49,59 @@ func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
 }
 
 // writeLoop is the single writer: it takes everything queued and commits it
-// in one transaction the moment the previous commit returns.
+// in one transaction, waiting a moment for the senders the previous commit
+// just answered (see gatherFor).
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
+	defer close(s.applyq)
 	group := make([]*pendingAppend, 0, maxGroup)
-	var w recordWriter
-	last := 1 // size of the previous group
+	last := 1                    // size of the previous group
+	var lastCommit time.Duration // how long the previous commit took
 	for first := range s.appends {
 		group = append(group[:0], first)
 		size := len(first.rec.Body)
-		group, size = s.drain(group, size, 0)
-		// The senders answered by the previous commit are usually a few
-		// microseconds behind the first of them; waiting a moment for them
-		// halves the number of fsyncs under load. A lone sender (last == 1)
-		// never waits.
-		if len(group) < (last+1)/2 {
-			group, _ = s.drain(group, size, lingerFor)
+		group, size = s.drain(group, size, 0, 0)
+		if wait := gatherFor(lastCommit); last > 1 && wait > 0 {
+			group, _ = s.drain(group, size, len(group)+last, wait)
 		}
 		last = len(group)
-		s.commitGroup(&w, group)
+		start := time.Now()
+		s.commitGroup(group)
+		lastCommit = time.Since(start)
 	}
 }
 
-// lingerFor bounds the wait for the rest of a group: well under one fsync.
-const lingerFor = 300 * time.Microsecond
+// gatherFor bounds the wait for the senders the previous commit answered.
+//
+// Without it, senders that each wait for their answer before sending again
+// split into two halves that take turns: one half is committed while the
+// other queues, so each request waits for two commits and each commit holds
+// half of them. The senders just answered are usually back within a
+// fraction of a commit (an HTTP round trip); waiting for them (the wait
+// ends as soon as as many are queued as the previous commit held) makes
+// one group of all of them: one commit per request instead of two, and half
+// the syncs. Waiting is worth it only while it is shorter than the commit
+// it saves, so it is bounded by half the previous commit and never exceeds
+// maxGather. A lone sender (the previous group held one) never waits.
+func gatherFor(lastCommit time.Duration) time.Duration {
+	return min(max(lastCommit/2, minGather), maxGather)
+}
+
+const (
+	minGather = 300 * time.Microsecond
+	maxGather = 2 * time.Millisecond
+)
 
 // drain adds queued appends to group; with wait > 0 it keeps listening that
-// long for more.
-func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*pendingAppend, int) {
+// long for more, stopping early once the group holds target appends.
+func (s *Store) drain(group []*pendingAppend, size, target int, wait time.Duration) ([]*pendingAppend, int) {
 	var deadline <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		deadline = t.C
 	}
-	for len(group) < maxGroup && size < maxGroupBytes {
+	for len(group) < maxGroup && size < maxGroupBytes && (deadline == nil || len(group) < target) {
 		var p *pendingAppend
 		var ok bool
 		if deadline == nil {
@@ -108,26 +126,12 @@ func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*
 	return group, size
 }
 
-func (s *Store) commitGroup(w *recordWriter, group []*pendingAppend) {
+func (s *Store) commitGroup(group []*pendingAppend) {
 	var start time.Time
 	if s.onCommit != nil {
 		start = time.Now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		w.begin(tx)
-		for _, p := range group {
-			id, err := w.sums.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := w.put(id, p.rec); err != nil {
-				return err
-			}
-			p.id = id
-		}
-		return addCount(tx, len(group))
-	})
-	w.end()
+	err := s.logGroup(group)
 	if s.onCommit != nil {
 		// Told before the senders are released, so a caller that has its
 		// ID also finds its commit counted.
