@@ -65,7 +65,10 @@ type Store struct {
 	walSize int64
 	nextID  uint64
 	applyq  chan []walEntry
-	ap      applyState
+	// wanted tells the applier a reader waits for it: apply now rather
+	// than gather for applyEvery.
+	wanted chan struct{}
+	ap     applyState
 }
 
 type pendingAppend struct {
@@ -119,7 +122,8 @@ func Open(path string, opt Options) (st *Store, err error) {
 		return nil, err
 	}
 	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit,
-		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64)}
+		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64),
+		wanted: make(chan struct{}, 1)}
 	s.ap.cond = sync.NewCond(&s.ap.mu)
 	s.ap.acked, s.ap.applied = newest, newest
 	s.ap.pending = map[uint64]*walEntry{}
