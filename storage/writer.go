@@ -48,60 +48,42 @@ func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
 	return p.id, p.err
 }
 
-// writeLoop is the single writer: it takes everything queued and commits it
-// in one transaction, waiting a moment for the senders the previous commit
-// just answered (see gatherFor).
+// writeLoop is the single writer: it takes everything queued and logs it
+// in one write and one sync the moment the previous one returns.
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
 	defer close(s.applyq)
 	group := make([]*pendingAppend, 0, maxGroup)
-	last := 1                    // size of the previous group
-	var lastCommit time.Duration // how long the previous commit took
+	last := 1 // size of the previous group
 	for first := range s.appends {
 		group = append(group[:0], first)
 		size := len(first.rec.Body)
-		group, size = s.drain(group, size, 0, 0)
-		if wait := gatherFor(lastCommit); last > 1 && wait > 0 {
-			group, _ = s.drain(group, size, len(group)+last, wait)
+		group, size = s.drain(group, size, 0)
+		// The senders answered by the previous commit are usually a few
+		// microseconds behind the first of them; waiting a moment for them
+		// halves the number of fsyncs under load. A lone sender (last == 1)
+		// never waits.
+		if len(group) < (last+1)/2 {
+			group, _ = s.drain(group, size, lingerFor)
 		}
 		last = len(group)
-		start := time.Now()
 		s.commitGroup(group)
-		lastCommit = time.Since(start)
 	}
 }
 
-// gatherFor bounds the wait for the senders the previous commit answered.
-//
-// Without it, senders that each wait for their answer before sending again
-// split into two halves that take turns: one half is committed while the
-// other queues, so each request waits for two commits and each commit holds
-// half of them. The senders just answered are usually back within a
-// fraction of a commit (an HTTP round trip); waiting for them (the wait
-// ends as soon as as many are queued as the previous commit held) makes
-// one group of all of them: one commit per request instead of two, and half
-// the syncs. Waiting is worth it only while it is shorter than the commit
-// it saves, so it is bounded by half the previous commit and never exceeds
-// maxGather. A lone sender (the previous group held one) never waits.
-func gatherFor(lastCommit time.Duration) time.Duration {
-	return min(max(lastCommit/2, minGather), maxGather)
-}
-
-const (
-	minGather = 300 * time.Microsecond
-	maxGather = 2 * time.Millisecond
-)
+// lingerFor bounds the wait for the rest of a group: well under one fsync.
+const lingerFor = 300 * time.Microsecond
 
 // drain adds queued appends to group; with wait > 0 it keeps listening that
-// long for more, stopping early once the group holds target appends.
-func (s *Store) drain(group []*pendingAppend, size, target int, wait time.Duration) ([]*pendingAppend, int) {
+// long for more.
+func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*pendingAppend, int) {
 	var deadline <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		deadline = t.C
 	}
-	for len(group) < maxGroup && size < maxGroupBytes && (deadline == nil || len(group) < target) {
+	for len(group) < maxGroup && size < maxGroupBytes {
 		var p *pendingAppend
 		var ok bool
 		if deadline == nil {
