@@ -69,6 +69,7 @@ type Store struct {
 	// than gather for applyEvery.
 	wanted chan struct{}
 	ap     applyState
+	hold   chan struct{} // holdApply when opened (tests)
 }
 
 type pendingAppend struct {
@@ -123,7 +124,7 @@ func Open(path string, opt Options) (st *Store, err error) {
 	}
 	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit,
 		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64),
-		wanted: make(chan struct{}, 1)}
+		wanted: make(chan struct{}, 1), hold: holdApply}
 	s.ap.cond = sync.NewCond(&s.ap.mu)
 	s.ap.acked, s.ap.applied = newest, newest
 	s.ap.pending = map[uint64]*walEntry{}

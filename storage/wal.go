@@ -314,8 +314,8 @@ func (s *Store) applyLoop() {
 		}
 	}
 	open := true
-	if holdApply != nil {
-		<-holdApply
+	if s.hold != nil {
+		<-s.hold
 	}
 	for {
 		if len(queue) == 0 {

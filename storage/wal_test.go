@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -301,5 +302,59 @@ func walChild(path string) {
 		if i > 60 {
 			time.Sleep(time.Hour) // the applier is held: wait for the kill
 		}
+	}
+}
+
+// TestReadsWaitForWhatWasAcknowledged: a request acknowledged from the
+// log but not yet in bbolt is not missed by a read: Get, Summaries and
+// Count wait for the applier and then see it (a sender that posts and then
+// shows, or a window told of a new request, never finds it missing).
+func TestReadsWaitForWhatWasAcknowledged(t *testing.T) {
+	hold := make(chan struct{})
+	holdApply = hold
+	st, _ := openTemp(t)
+	holdApply = nil // the store took it at Open
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the store's Close, which waits for the applier
+	id, err := st.Append(context.Background(), sampleRecord("/seen", bodyN(7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		rec  *Record
+		sums []Summary
+		n    int
+		err  error
+	}
+	done := make(chan got, 1)
+	go func() {
+		var g got
+		g.rec, g.err = st.Get(id)
+		if g.err == nil {
+			g.sums, g.err = st.Summaries(0, 0)
+		}
+		if g.err == nil {
+			g.n, g.err = st.Count()
+		}
+		done <- g
+	}()
+	// While the applier is held the read must wait, not answer "no such
+	// request". 200 ms is far longer than a read of an open store takes
+	// (microseconds), so an answer in that time would be a wrong one.
+	select {
+	case g := <-done:
+		t.Fatalf("a read answered before the request was applied: %+v", g)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	var g got
+	select {
+	case g = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read still waits 10 s after the applier was let go")
+	}
+	if g.err != nil || g.rec.Path != "/seen" || len(g.sums) != 1 || g.sums[0].ID != id || g.n != 1 {
+		t.Fatalf("after applying: %+v", g)
 	}
 }
