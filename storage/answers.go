@@ -65,7 +65,7 @@ func (s *Store) Answer(id uint64) (a AnswerRecord, ok bool, err error) {
 // DeleteAnswers forgets the answers to the given requests; call it with
 // Delete. Unknown IDs are ignored.
 func (s *Store) DeleteAnswers(ids ...uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAnswers)
 		for _, id := range ids {
 			if err := b.Delete(idKey(id)); err != nil {
@@ -78,7 +78,7 @@ func (s *Store) DeleteAnswers(ids ...uint64) error {
 
 // ClearAnswers forgets every answer; call it with Clear.
 func (s *Store) ClearAnswers() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket(bucketAnswers); err != nil {
 			return fmt.Errorf("clear the answers: %w", err)
 		}

@@ -2,12 +2,13 @@ package storage
 
 import "time"
 
-// CommitInfo describes one group commit of the Append writer, for
+// CommitInfo describes one group commit of the Append writer (a write
+// of the capture log and its fdatasync, wal.go), for
 // Options.OnCommit: the core turns it into metrics without storage knowing
 // how they are exported.
 type CommitInfo struct {
-	// Duration is the whole bbolt Update: writing the pages and syncing
-	// them to disk (bbolt's commit returns only once fdatasync has).
+	// Duration is writing the group to the log and syncing it to disk:
+	// what its senders wait for.
 	Duration time.Duration
 	// Requests is the number of requests the commit held.
 	Requests int

@@ -48,7 +48,7 @@ type CollectionItem struct {
 // AppendHistory records e with a new ID, which it returns, and drops the
 // oldest entries beyond HistoryLimit.
 func (s *Store) AppendHistory(e HistoryEntry) (uint64, error) {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketComposerHistory)
 		id, err := b.NextSequence()
 		if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) AppendHistory(e HistoryEntry) (uint64, error) {
 func (s *Store) History(limit int, query string) ([]HistoryEntry, error) {
 	query = strings.ToLower(strings.TrimSpace(query))
 	var out []HistoryEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketComposerHistory).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var e HistoryEntry
@@ -117,14 +117,14 @@ func (s *Store) History(limit int, query string) ([]HistoryEntry, error) {
 
 // DeleteHistory forgets one history entry; an unknown ID is no error.
 func (s *Store) DeleteHistory(id uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketComposerHistory).Delete(idKey(id))
 	})
 }
 
 // ClearHistory forgets every history entry. IDs keep counting.
 func (s *Store) ClearHistory() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketComposerHistory)
 		seq := b.Sequence()
 		if err := tx.DeleteBucket(bucketComposerHistory); err != nil {
@@ -149,7 +149,7 @@ func (s *Store) SaveCollectionItem(folder, name string, request []byte) (Collect
 		return CollectionItem{}, errors.New("save to a collection: the request is not JSON")
 	}
 	it := CollectionItem{Folder: folder, Name: name, Request: bytes.Clone(request), SavedAt: time.Now().UTC()}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketComposerCollections)
 		existing, err := findItem(b, folder, name)
 		if err != nil {
@@ -171,7 +171,7 @@ func (s *Store) SaveCollectionItem(folder, name string, request []byte) (Collect
 // Collections returns every saved item, by folder then name.
 func (s *Store) Collections() ([]CollectionItem, error) {
 	var out []CollectionItem
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketComposerCollections).ForEach(func(k, v []byte) error {
 			var it CollectionItem
 			if err := json.Unmarshal(v, &it); err != nil {
@@ -200,7 +200,7 @@ func (s *Store) RenameCollectionItem(id uint64, folder, name string) error {
 	if name == "" {
 		return errors.New("rename: the name is empty")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketComposerCollections)
 		it, err := getItem(b, id)
 		if err != nil {
@@ -222,7 +222,7 @@ func (s *Store) RenameCollectionItem(id uint64, folder, name string) error {
 // "NAME copy 2", ...) and returns the copy.
 func (s *Store) DuplicateCollectionItem(id uint64) (CollectionItem, error) {
 	var cp CollectionItem
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketComposerCollections)
 		it, err := getItem(b, id)
 		if err != nil {
@@ -256,7 +256,7 @@ func (s *Store) DuplicateCollectionItem(id uint64) (CollectionItem, error) {
 
 // DeleteCollectionItem removes item id; an unknown ID is no error.
 func (s *Store) DeleteCollectionItem(id uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketComposerCollections).Delete(idKey(id))
 	})
 }
@@ -299,7 +299,7 @@ func (s *Store) SaveEnvironments(data []byte) error {
 	if !json.Valid(data) {
 		return errors.New("save the environments: not JSON")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketComposerEnvs).Put(keyEnvironments, bytes.Clone(data))
 	})
 }
@@ -307,7 +307,7 @@ func (s *Store) SaveEnvironments(data []byte) error {
 // Environments returns what SaveEnvironments saved, nil when nothing was.
 func (s *Store) Environments() ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		out = bytes.Clone(tx.Bucket(bucketComposerEnvs).Get(keyEnvironments))
 		return nil
 	})

@@ -14,7 +14,7 @@ import (
 // earlier one. A request deleted meanwhile gets none: a verdict never
 // outlives its request.
 func (s *Store) PutContractVerdict(id uint64, verdict []byte) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		key := idKey(id)
 		if tx.Bucket(bucketSummaries).Get(key) == nil {
 			return nil
@@ -31,7 +31,7 @@ func (s *Store) PutContractVerdict(id uint64, verdict []byte) error {
 // request was not checked.
 func (s *Store) ContractVerdict(id uint64) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketContracts).Get(idKey(id)); v != nil {
 			out = append([]byte(nil), v...)
 		}

@@ -53,7 +53,7 @@ func ensureCount(tx *bolt.Tx) error {
 // OldestID is the lowest stored ID, 0 when empty.
 func (s *Store) OldestID() (uint64, error) {
 	var id uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketSummaries).Cursor().First(); k != nil {
 			var err error
 			id, err = checkedID(k)

@@ -26,7 +26,7 @@ func (s *Store) PutForwardResults(results []ForwardOutcome, setting string, valu
 		}
 		raws[i] = raw
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketForwards)
 		sums := tx.Bucket(bucketSummaries)
 		for i, r := range results {

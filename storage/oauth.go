@@ -35,7 +35,7 @@ func oauthKey(env string) []byte { return []byte(settingOAuthTokenPrefix + env) 
 // OAuthToken returns the token kept for environment env ("" is the
 // composer's "No environment"); ok is false when there is none.
 func (s *Store) OAuthToken(env string) (tok OAuthToken, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketSettings).Get(oauthKey(env))
 		if raw == nil {
 			return nil
@@ -55,7 +55,7 @@ func (s *Store) PutOAuthToken(env string, tok OAuthToken) error {
 	if err != nil {
 		return fmt.Errorf("save the OAuth token of environment %q: %w", env, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSettings).Put(oauthKey(env), raw)
 	})
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) PutOAuthToken(env string, tok OAuthToken) error {
 
 // DeleteOAuthToken forgets environment env's token; none is no error.
 func (s *Store) DeleteOAuthToken(env string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSettings).Delete(oauthKey(env))
 	})
 	if err != nil {

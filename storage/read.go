@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -10,7 +11,7 @@ import (
 // Get returns the whole record with its body.
 func (s *Store) Get(id uint64) (*Record, error) {
 	var rec *Record
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		key := idKey(id)
 		raw := tx.Bucket(bucketSummaries).Get(key)
 		if raw == nil {
@@ -31,6 +32,13 @@ func (s *Store) Get(id uint64) (*Record, error) {
 		rec.Body = bytes.Clone(tx.Bucket(bucketBodies).Get(key))
 		return nil
 	})
+	if errors.Is(err, ErrNotFound) {
+		// Acknowledged but not yet in bbolt: only while the disk refuses
+		// the applier's writes (caughtUp does not wait then).
+		if p, ok := s.pendingRecord(id); ok {
+			return p, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("request %d: %w", id, err)
 	}
@@ -40,7 +48,7 @@ func (s *Store) Get(id uint64) (*Record, error) {
 // Summary returns one request's summary without touching its body.
 func (s *Store) Summary(id uint64) (Summary, error) {
 	var sum Summary
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketSummaries).Get(idKey(id))
 		if raw == nil {
 			return ErrNotFound
@@ -59,7 +67,7 @@ func (s *Store) Summary(id uint64) (Summary, error) {
 // oldest first. limit <= 0 means all.
 func (s *Store) Summaries(afterID uint64, limit int) ([]Summary, error) {
 	var out []Summary
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSummaries).Cursor()
 		for k, v := c.Seek(idKey(afterID + 1)); k != nil; k, v = c.Next() {
 			id, err := checkedID(k)
@@ -83,7 +91,7 @@ func (s *Store) Summaries(afterID uint64, limit int) ([]Summary, error) {
 // IDs returns every stored ID, oldest first. It reads keys only.
 func (s *Store) IDs() ([]uint64, error) {
 	var ids []uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSummaries)
 		// The sequence bounds the count without walking every page.
 		ids = make([]uint64, 0, min(b.Sequence(), 1<<24))
@@ -104,7 +112,7 @@ func (s *Store) IDs() ([]uint64, error) {
 // costs one read.
 func (s *Store) Count() (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c, ok := readCount(tx)
 		if !ok {
 			c = uint64(tx.Bucket(bucketSummaries).Stats().KeyN)
@@ -120,7 +128,7 @@ func (s *Store) Count() (int, error) {
 // crash never leaves a replay whose request is gone; unknown IDs are
 // ignored.
 func (s *Store) Delete(ids ...uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		deleted := 0
 		for _, id := range ids {
 			key := idKey(id)
@@ -146,7 +154,7 @@ func (s *Store) Delete(ids ...uint64) error {
 // Clear removes every request (and every replay, draft and forward result)
 // in one transaction, but keeps the ID sequences, so an ID is never reused.
 func (s *Store) Clear() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, name := range append(append([][]byte{}, requestBuckets...), linkedBuckets...) {
 			if err := recreateBucket(tx, name); err != nil {
 				return fmt.Errorf("clear %s: %w", name, err)
@@ -169,7 +177,10 @@ func recreateBucket(tx *bolt.Tx, name []byte) error {
 	return b.SetSequence(seq)
 }
 
-// Setting reads a named setting; a missing one is nil.
+// Setting reads a named setting; a missing one is nil. Settings are not
+// in the capture log, so it does not wait for the log's applier: capture
+// reads one per request (the attached contracts) and must not wait for a
+// bbolt commit it has no part in.
 func (s *Store) Setting(name string) ([]byte, error) {
 	var v []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -181,26 +192,33 @@ func (s *Store) Setting(name string) ([]byte, error) {
 
 // PutSetting writes a named setting.
 func (s *Store) PutSetting(name string, value []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSettings).Put([]byte(name), value)
 	})
 }
 
 // Check runs bbolt's consistency check and returns the first problem found.
+// It runs in a write transaction that it rolls back: bbolt's check reads
+// the free list, which a commit of the log's applier would be changing
+// under a read transaction.
 func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err
-		}
-		return nil
-	})
+	s.caughtUp()
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for err := range tx.Check() {
+		return err
+	}
+	return nil
 }
 
 // UsedBytes is the size of the file's pages in use, without the space bbolt
 // preallocates ahead of need.
 func (s *Store) UsedBytes() (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		n = tx.Size()
 		return nil
 	})
@@ -210,7 +228,7 @@ func (s *Store) UsedBytes() (int64, error) {
 // NewestID is the highest stored ID, 0 when empty.
 func (s *Store) NewestID() (uint64, error) {
 	var id uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bucketSummaries).Cursor().Last(); k != nil {
 			var err error
 			id, err = checkedID(k)
@@ -224,7 +242,7 @@ func (s *Store) NewestID() (uint64, error) {
 // SetStatus records the status the sender was finally answered with (a
 // relayed target's status), replacing the one stored with the request.
 func (s *Store) SetStatus(id uint64, status int) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSummaries)
 		raw := b.Get(idKey(id))
 		if raw == nil {

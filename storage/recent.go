@@ -55,7 +55,7 @@ func (s *Store) SummariesSince(t time.Time) ([]Summary, error) {
 		at, err := summaryTime(v)
 		return at, err == nil
 	}
-	out, err := walkRecent(s.db, bucketSummaries, t, peek, func(k, v []byte) (Summary, time.Time, error) {
+	out, err := walkRecent(s.caughtUpDB(), bucketSummaries, t, peek, func(k, v []byte) (Summary, time.Time, error) {
 		id, err := checkedID(k)
 		if err != nil {
 			return Summary{}, time.Time{}, err
@@ -90,7 +90,7 @@ func summaryTime(raw []byte) (time.Time, error) {
 // reads only the replays bucket, which holds the metadata, so a history of
 // large bodies stays cheap to summarise.
 func (s *Store) ReplaysSince(t time.Time) ([]ReplayRecord, error) {
-	out, err := walkRecent(s.db, bucketReplays, t, nil, func(k, v []byte) (ReplayRecord, time.Time, error) {
+	out, err := walkRecent(s.caughtUpDB(), bucketReplays, t, nil, func(k, v []byte) (ReplayRecord, time.Time, error) {
 		r, err := decodeReplayMeta(v)
 		if err != nil {
 			return r, time.Time{}, fmt.Errorf("replay %d: %w", keyID(k), err)
@@ -108,7 +108,7 @@ func (s *Store) ReplaysSince(t time.Time) ([]ReplayRecord, error) {
 // forwarded soon after it arrives, so the walk ends once forwards older
 // than t keep coming.
 func (s *Store) ForwardsSince(t time.Time) ([]ForwardResult, error) {
-	out, err := walkRecent(s.db, bucketForwards, t, nil, func(k, v []byte) (ForwardResult, time.Time, error) {
+	out, err := walkRecent(s.caughtUpDB(), bucketForwards, t, nil, func(k, v []byte) (ForwardResult, time.Time, error) {
 		var r ForwardResult
 		if err := json.Unmarshal(v, &r); err != nil {
 			return r, time.Time{}, fmt.Errorf("the forward result of request %d: %w", keyID(k), err)

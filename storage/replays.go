@@ -97,7 +97,7 @@ type ForwardResult struct {
 // AppendReplay stores r (applying the body limits) and returns its ID.
 func (s *Store) AppendReplay(r ReplayRecord) (uint64, error) {
 	r = limitReplay(r)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketReplays).NextSequence()
 		if err != nil {
 			return err
@@ -292,7 +292,7 @@ func sourceKey(sourceID, replayID uint64) []byte {
 // Replays lists the replays of one captured request, oldest first, whole.
 func (s *Store) Replays(sourceID uint64) ([]ReplayRecord, error) {
 	var out []ReplayRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		prefix := idKey(sourceID)
 		c := tx.Bucket(bucketReplaysBySource).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -319,7 +319,7 @@ func (s *Store) Replays(sourceID uint64) ([]ReplayRecord, error) {
 func (s *Store) Replay(id uint64) (ReplayRecord, error) {
 	var r ReplayRecord
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		r, ok, err = readReplay(tx, idKey(id))
 		return err
 	})
@@ -354,7 +354,7 @@ func (s *Store) Draft(sourceID uint64) (d Draft, ok bool, err error) {
 
 // DiscardDraft forgets the draft for sourceID, if any.
 func (s *Store) DiscardDraft(sourceID uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketDrafts).Delete(idKey(sourceID))
 	})
 }
@@ -420,7 +420,7 @@ func (s *Store) putJSON(bucket []byte, id uint64, v any) error {
 	// beside a request (a draft saved as the window leaves it, a forward's
 	// or a rule's outcome) must not outlive a Delete that ran just before,
 	// since Delete removes these with the request in one transaction.
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketSummaries).Get(idKey(id)) == nil {
 			return ErrNotFound
 		}
@@ -430,7 +430,7 @@ func (s *Store) putJSON(bucket []byte, id uint64, v any) error {
 
 // lookupJSON decodes the value at id into v; ok is false when absent.
 func (s *Store) lookupJSON(bucket []byte, id uint64, v any) (ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucket).Get(idKey(id))
 		if raw == nil {
 			return nil

@@ -63,7 +63,7 @@ func (s *Store) Prune(r Retention, now time.Time) (int, error) {
 // and any request older than the age bound.
 func (s *Store) pruneCandidates(r Retention, now time.Time) ([]uint64, error) {
 	var ids []uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSummaries).Cursor()
 		count, bytes := 0, int64(0)
 		oldest := now.Add(-r.MaxAge)

@@ -56,6 +56,20 @@ type Store struct {
 	closed  bool
 	// onCommit is Options.OnCommit; set before the writer starts.
 	onCommit func(CommitInfo)
+	noSync   bool
+
+	// The capture log (wal.go). The writer owns wal, walSize and nextID
+	// (the last ID handed out); it passes each logged group to the applier
+	// through applyq.
+	wal     *os.File
+	walSize int64
+	nextID  uint64
+	applyq  chan []walEntry
+	// wanted tells the applier a reader waits for it: apply now rather
+	// than gather for applyEvery.
+	wanted chan struct{}
+	ap     applyState
+	hold   chan struct{} // holdApply when opened (tests)
 }
 
 type pendingAppend struct {
@@ -103,9 +117,20 @@ func Open(path string, opt Options) (st *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("the database %s: %w", path, err)
 	}
-	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit}
-	s.wg.Add(1)
+	wal, newest, err := openWAL(path, db, opt.NoSync)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit,
+		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64),
+		wanted: make(chan struct{}, 1), hold: holdApply}
+	s.ap.cond = sync.NewCond(&s.ap.mu)
+	s.ap.acked, s.ap.applied = newest, newest
+	s.ap.pending = map[uint64]*walEntry{}
+	s.wg.Add(2)
 	go s.writeLoop()
+	go s.applyLoop()
 	return s, nil
 }
 
@@ -324,10 +349,11 @@ func (s *Store) Close() error {
 	close(s.appends)
 	s.mu.Unlock()
 	s.wg.Wait()
+	werr := s.closeWAL()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close the database %s: %w", s.path, err)
 	}
-	return nil
+	return werr
 }
 
 func idKey(id uint64) []byte {

@@ -48,12 +48,12 @@ func (s *Store) Append(ctx context.Context, rec *Record) (uint64, error) {
 	return p.id, p.err
 }
 
-// writeLoop is the single writer: it takes everything queued and commits it
-// in one transaction the moment the previous commit returns.
+// writeLoop is the single writer: it takes everything queued and logs it
+// in one write and one sync the moment the previous one returns.
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
+	defer close(s.applyq)
 	group := make([]*pendingAppend, 0, maxGroup)
-	var w recordWriter
 	last := 1 // size of the previous group
 	for first := range s.appends {
 		group = append(group[:0], first)
@@ -67,7 +67,7 @@ func (s *Store) writeLoop() {
 			group, _ = s.drain(group, size, lingerFor)
 		}
 		last = len(group)
-		s.commitGroup(&w, group)
+		s.commitGroup(group)
 	}
 }
 
@@ -108,26 +108,12 @@ func (s *Store) drain(group []*pendingAppend, size int, wait time.Duration) ([]*
 	return group, size
 }
 
-func (s *Store) commitGroup(w *recordWriter, group []*pendingAppend) {
+func (s *Store) commitGroup(group []*pendingAppend) {
 	var start time.Time
 	if s.onCommit != nil {
 		start = time.Now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		w.begin(tx)
-		for _, p := range group {
-			id, err := w.sums.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := w.put(id, p.rec); err != nil {
-				return err
-			}
-			p.id = id
-		}
-		return addCount(tx, len(group))
-	})
-	w.end()
+	err := s.logGroup(group)
 	if s.onCommit != nil {
 		// Told before the senders are released, so a caller that has its
 		// ID also finds its commit counted.

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -362,6 +363,11 @@ func diskReport(path string, acked int64, bodySize int) error {
 	perUsed := float64(used) / float64(acked)
 	fmt.Printf("disk      %d requests acknowledged; file %.1f MB = %.0f B/req; pages in use %.1f MB = %.0f B/req (%.2f× the %d-byte body)\n",
 		acked, float64(fi.Size())/1e6, perFile, float64(used)/1e6, perUsed, perUsed/float64(bodySize), bodySize)
+	// The capture log beside the database: what it holds is also in the
+	// database (or about to be), and it starts again every few MB.
+	if wal, err := os.Stat(path + ".wal"); err == nil {
+		fmt.Printf("log       %s.wal %.1f MB now (started again every 8 MB once applied; emptied at exit)\n", filepath.Base(path), float64(wal.Size())/1e6)
+	}
 	return nil
 }
 

@@ -1,0 +1,498 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The capture log (docs/cli.md, "Files"): Append writes each group of
+// requests to an append-only file beside the database, PATH.wal, syncs it
+// once and acknowledges; a second goroutine then writes them into bbolt in
+// larger transactions. A bbolt commit costs two syncs and a dozen page
+// writes; the log costs one write and one sync, so senders wait for far
+// less. At Open, whatever the log holds that the database does not (a
+// kill between the two) is written into the database before anything
+// reads it.
+//
+// The file starts with a header: walMagic and the database's identity (a
+// random number kept in its meta bucket), so a log left beside a database
+// that was since replaced is ignored rather than replayed into it. Then
+// frames: payload length (u32), CRC-32C of the payload (u32), payload. A
+// payload is the request's ID (u64), the lengths of its summary and detail
+// (u32 each) and the three byte strings the request buckets hold. A frame
+// cut short or failing its checksum ends the log: it was being written
+// when the process died, so it was never acknowledged.
+const walSuffix = ".wal"
+
+var walMagic = [8]byte{'H', 'S', 'W', 'A', 'L', 0, 0, 1}
+
+const (
+	walHeaderSize = 16
+	frameHeader   = 8
+	// walResetAt: once everything in the log is in the database and the
+	// log is this long, the next group starts it again from the header.
+	walResetAt = 8 << 20
+	// maxApply bounds one bbolt transaction of the applier.
+	maxApply      = 4096
+	maxApplyBytes = 64 << 20
+	// applyEvery is how long the applier gathers logged groups into one
+	// bbolt transaction when no reader waits: fewer commits (each two
+	// fdatasyncs and a dozen page writes) for the same requests.
+	applyEvery = 20 * time.Millisecond
+	// applyRetry spaces attempts after a failed apply (a full disk).
+	applyRetry = 200 * time.Millisecond
+)
+
+var keyWALIdentity = []byte("wal_identity")
+
+// holdApply, when set (by a test, before Open), keeps the applier from
+// starting until it is closed: every acknowledged request is then only in
+// the log, as after a kill between logging and applying.
+var holdApply chan struct{}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// walEntry is one request as the request buckets hold it.
+type walEntry struct {
+	id             uint64
+	sum, det, body []byte
+}
+
+// applyState is what readers wait on: everything acknowledged (written to
+// the log) up to acked, everything in bbolt up to applied.
+type applyState struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	acked   uint64
+	applied uint64
+	// err is the last failed apply; nil once one succeeds. While it is set
+	// readers do not wait (they would wait for a disk to be freed) and Get
+	// finds the requests not yet applied in pending.
+	err     error
+	pending map[uint64]*walEntry
+}
+
+// caughtUp waits until everything acknowledged before the call is in
+// bbolt, so a reader sees every request whose ID was handed out: a test
+// that posts and then shows, a window told of a new request.
+func (s *Store) caughtUp() {
+	a := &s.ap
+	a.mu.Lock()
+	target := a.acked
+	for a.applied < target && a.err == nil {
+		s.want()
+		a.cond.Wait()
+	}
+	a.mu.Unlock()
+}
+
+// want asks the applier to apply what it holds now. Asked again after
+// each apply while still behind: the batch a reader waits for may have
+// reached the applier only after it took the first request.
+func (s *Store) want() {
+	select {
+	case s.wanted <- struct{}{}:
+	default:
+	}
+}
+
+// view and update are bbolt's, after caughtUp.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.caughtUp()
+	return s.db.View(fn)
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.caughtUp()
+	return s.db.Update(fn)
+}
+
+// pendingRecord is the request id from the log when it is acknowledged but
+// not yet in bbolt (only while applying fails, since readers otherwise wait).
+func (s *Store) pendingRecord(id uint64) (*Record, bool) {
+	s.ap.mu.Lock()
+	e := s.ap.pending[id]
+	s.ap.mu.Unlock()
+	if e == nil {
+		return nil, false
+	}
+	sum, err := decodeSummary(id, e.sum)
+	if err != nil {
+		return nil, false
+	}
+	d, err := decodeRequestDetail(e.det, &sum)
+	if err != nil {
+		return nil, false
+	}
+	return &Record{Summary: sum, RawQuery: d.RawQuery, Proto: d.Proto, Host: d.Host,
+		RemoteAddr: d.RemoteAddr, Header: d.Header, Body: bytes.Clone(e.body)}, true
+}
+
+// openWAL opens (creating, mode 0600) the log beside the database, writes
+// into bbolt what it holds beyond the database's newest request and starts
+// it again. It returns the file and the database's newest request ID.
+func openWAL(path string, db *bolt.DB, noSync bool) (*os.File, uint64, error) {
+	var identity [8]byte
+	err := db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyWALIdentity); len(v) == 8 {
+			copy(identity[:], v)
+			return nil
+		}
+		if _, err := rand.Read(identity[:]); err != nil {
+			return err
+		}
+		return meta.Put(keyWALIdentity, identity[:])
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("the database %s: %w", path, err)
+	}
+	name := path + walSuffix
+	// O_NOFOLLOW: a link planted at the log's name must not redirect
+	// writes of captured requests elsewhere.
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, 0, openError(name, err)
+	}
+	fail := func(err error) (*os.File, uint64, error) {
+		f.Close()
+		return nil, 0, err
+	}
+	if fi, err := f.Stat(); err != nil {
+		return fail(fmt.Errorf("cannot open the log %s: %w", name, err))
+	} else if !fi.Mode().IsRegular() {
+		return fail(fmt.Errorf("cannot open the log %s: it is not a regular file (move it aside)", name))
+	}
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return fail(fmt.Errorf("cannot read the log %s: %w", name, err))
+	}
+	var newest uint64
+	if len(raw) >= walHeaderSize && bytes.Equal(raw[:8], walMagic[:]) && bytes.Equal(raw[8:16], identity[:]) {
+		entries, _ := readFrames(raw[walHeaderSize:])
+		if newest, err = applyEntries(db, entries, true); err != nil {
+			return fail(fmt.Errorf("cannot write the log %s into the database: %w", name, writeError(path, err)))
+		}
+	} else if newest, err = applyEntries(db, nil, true); err != nil {
+		return fail(fmt.Errorf("the database %s: %w", path, err))
+	}
+	// Everything is in the (synced) database now: start the log again.
+	var header [walHeaderSize]byte
+	copy(header[:8], walMagic[:])
+	copy(header[8:], identity[:])
+	if err := f.Truncate(0); err != nil {
+		return fail(fmt.Errorf("cannot reset the log %s: %w", name, writeError(name, err)))
+	}
+	if _, err := f.WriteAt(header[:], 0); err != nil {
+		return fail(fmt.Errorf("cannot reset the log %s: %w", name, writeError(name, err)))
+	}
+	if !noSync {
+		if err := fdatasync(f); err != nil {
+			return fail(fmt.Errorf("cannot reset the log %s: %w", name, writeError(name, err)))
+		}
+	}
+	return f, newest, nil
+}
+
+// readFrames decodes frames until the end or the first that is cut short,
+// fails its checksum or does not carry a higher ID than the one before
+// (what follows a torn frame is never trusted). It returns the entries and
+// how many bytes they take.
+func readFrames(raw []byte) ([]walEntry, int) {
+	var out []walEntry
+	off := 0
+	var last uint64
+	for len(raw)-off >= frameHeader {
+		n := int(binary.BigEndian.Uint32(raw[off:]))
+		sum := binary.BigEndian.Uint32(raw[off+4:])
+		if n < 16 || n > len(raw)-off-frameHeader {
+			break
+		}
+		p := raw[off+frameHeader : off+frameHeader+n]
+		if crc32.Checksum(p, crcTable) != sum {
+			break
+		}
+		id := binary.BigEndian.Uint64(p)
+		sl, dl := int(binary.BigEndian.Uint32(p[8:])), int(binary.BigEndian.Uint32(p[12:]))
+		if id <= last || sl < 0 || dl < 0 || 16+sl+dl > n {
+			break
+		}
+		out = append(out, walEntry{id: id, sum: p[16 : 16+sl], det: p[16+sl : 16+sl+dl], body: p[16+sl+dl:]})
+		last = id
+		off += frameHeader + n
+	}
+	return out, off
+}
+
+// appendFrame appends rec's frame under id to buf and returns its entry,
+// whose byte strings point into the returned buffer's storage.
+func appendFrame(buf []byte, id uint64, rec *Record) ([]byte, walEntry) {
+	start := len(buf)
+	buf = append(buf, make([]byte, frameHeader+16)...)
+	p := start + frameHeader
+	binary.BigEndian.PutUint64(buf[p:], id)
+	buf = appendSummary(buf, &rec.Summary)
+	sl := len(buf) - p - 16
+	buf = appendRequestDetail(buf, rec)
+	dl := len(buf) - p - 16 - sl
+	buf = append(buf, rec.Body...)
+	binary.BigEndian.PutUint32(buf[p+8:], uint32(sl))
+	binary.BigEndian.PutUint32(buf[p+12:], uint32(dl))
+	payload := buf[p:]
+	binary.BigEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
+	return buf, walEntry{id: id}
+}
+
+// applyEntries writes entries newer than the database's newest request
+// into the request buckets in one transaction, and returns the newest ID.
+// Older ones are already there (or were deleted since): never written
+// twice. Always commits when replay is set, so the returned ID is read.
+func applyEntries(db *bolt.DB, entries []walEntry, replay bool) (uint64, error) {
+	var newest uint64
+	err := db.Update(func(tx *bolt.Tx) error {
+		sums, details, bodies := tx.Bucket(bucketSummaries), tx.Bucket(bucketDetails), tx.Bucket(bucketBodies)
+		sums.FillPercent, details.FillPercent, bodies.FillPercent = 1, 1, 1
+		seq := sums.Sequence()
+		n := 0
+		var key [8]byte
+		for i := range entries {
+			e := &entries[i]
+			if e.id <= seq {
+				continue
+			}
+			binary.BigEndian.PutUint64(key[:], e.id)
+			if err := sums.Put(key[:], e.sum); err != nil {
+				return err
+			}
+			if err := details.Put(key[:], e.det); err != nil {
+				return err
+			}
+			if len(e.body) > 0 {
+				if err := bodies.Put(key[:], e.body); err != nil {
+					return err
+				}
+			}
+			seq = e.id
+			n++
+		}
+		newest = seq
+		if n == 0 {
+			return nil
+		}
+		if err := sums.SetSequence(seq); err != nil {
+			return err
+		}
+		return addCount(tx, n)
+	})
+	return newest, err
+}
+
+// applyLoop writes what the log acknowledged into bbolt, taking everything
+// queued into one transaction. A failed transaction (a full disk) is tried
+// again with whatever arrived since, until it goes through; the requests
+// stay in the log meanwhile, so a kill loses none of them.
+func (s *Store) applyLoop() {
+	defer s.wg.Done()
+	var queue []walEntry
+	size := 0
+	take := func(b []walEntry) {
+		queue = append(queue, b...)
+		for i := range b {
+			size += len(b[i].sum) + len(b[i].det) + len(b[i].body)
+		}
+	}
+	open := true
+	if s.hold != nil {
+		<-s.hold
+	}
+	for {
+		if len(queue) == 0 {
+			b, ok := <-s.applyq
+			if !ok {
+				return
+			}
+			take(b)
+		}
+		// Gather until a reader waits, applyEvery passes, the log closes
+		// or the transaction is full.
+		timer := time.NewTimer(applyEvery)
+	gather:
+		for open && len(queue) < maxApply && size < maxApplyBytes {
+			select {
+			case b, ok := <-s.applyq:
+				if !ok {
+					open = false
+					break gather
+				}
+				take(b)
+			case <-s.wanted:
+				break gather
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+	more:
+		for open && len(queue) < maxApply && size < maxApplyBytes {
+			select {
+			case b, ok := <-s.applyq:
+				if !ok {
+					open = false
+					break more
+				}
+				take(b)
+			default:
+				break more
+			}
+		}
+		_, err := applyEntries(s.db, queue, false)
+		a := &s.ap
+		a.mu.Lock()
+		if err == nil {
+			a.applied = queue[len(queue)-1].id
+			a.err = nil
+			for i := range queue {
+				delete(a.pending, queue[i].id)
+			}
+		} else {
+			a.err = writeError(s.path, err)
+		}
+		a.cond.Broadcast()
+		a.mu.Unlock()
+		if err == nil {
+			clear(queue)
+			queue, size = queue[:0], 0
+			if !open {
+				open = true // drained; the receive above sees the close
+			}
+			continue
+		}
+		if !open {
+			return // closing: the log keeps them for the next Open
+		}
+		select {
+		case b, ok := <-s.applyq:
+			if ok {
+				take(b)
+			} else {
+				open = false
+			}
+		case <-time.After(applyRetry):
+		}
+	}
+}
+
+// logGroup writes group to the log under the next IDs, syncs it and hands
+// it to the applier. The senders are answered by the caller.
+func (s *Store) logGroup(group []*pendingAppend) error {
+	size := 0
+	for _, p := range group {
+		size += frameHeader + 16 + len(p.rec.Body) + 256
+	}
+	// A fresh buffer per group: the applier keeps pointing into it until
+	// its transaction commits.
+	buf := make([]byte, 0, size)
+	entries := make([]walEntry, len(group))
+	id := s.nextID
+	starts := make([]int, len(group)+1)
+	for i, p := range group {
+		id++
+		starts[i] = len(buf)
+		buf, entries[i] = appendFrame(buf, id, p.rec)
+	}
+	starts[len(group)] = len(buf)
+	for i := range entries {
+		p := buf[starts[i]+frameHeader : starts[i+1]]
+		sl, dl := int(binary.BigEndian.Uint32(p[8:])), int(binary.BigEndian.Uint32(p[12:]))
+		entries[i].sum, entries[i].det, entries[i].body = p[16:16+sl], p[16+sl:16+sl+dl], p[16+sl+dl:]
+	}
+	if s.walSize >= walResetAt {
+		// Wait for the applier to take everything logged (one of its
+		// transactions, once per walResetAt of requests): then all of it
+		// is in the synced database and the log may start again. The
+		// truncation is not synced by itself: frames a crash brings back
+		// are not newer than the database's newest and never written twice.
+		a := &s.ap
+		a.mu.Lock()
+		for a.applied < a.acked && a.err == nil {
+			s.want()
+			a.cond.Wait()
+		}
+		done := a.applied == a.acked
+		a.mu.Unlock()
+		if done && s.wal.Truncate(walHeaderSize) == nil {
+			s.walSize = walHeaderSize
+		}
+	}
+	if _, err := s.wal.WriteAt(buf, s.walSize); err != nil {
+		s.wal.Truncate(s.walSize)
+		return err
+	}
+	if !s.noSync {
+		if err := fdatasync(s.wal); err != nil {
+			s.wal.Truncate(s.walSize)
+			return err
+		}
+	}
+	s.walSize += int64(len(buf))
+	s.nextID = id
+	a := &s.ap
+	a.mu.Lock()
+	a.acked = id
+	for i := range entries {
+		a.pending[entries[i].id] = &entries[i]
+	}
+	a.mu.Unlock()
+	for i, p := range group {
+		p.id = entries[i].id
+	}
+	s.applyq <- entries
+	return nil
+}
+
+// closeWAL starts the log again once everything in it is in bbolt (after
+// the applier stopped), then closes it.
+func (s *Store) closeWAL() error {
+	a := &s.ap
+	a.mu.Lock()
+	done, err := a.applied == a.acked, a.err
+	a.mu.Unlock()
+	if done {
+		s.wal.Truncate(walHeaderSize)
+	}
+	cerr := s.wal.Close()
+	if !done {
+		return fmt.Errorf("%w; the requests not yet in it are kept in %s and written at the next start", err, s.path+walSuffix)
+	}
+	if cerr != nil {
+		return fmt.Errorf("close the log %s: %w", s.path+walSuffix, cerr)
+	}
+	return nil
+}
+
+func fdatasync(f *os.File) error {
+	for {
+		err := syscall.Fdatasync(int(f.Fd()))
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+// caughtUpDB is the database once caughtUp, for walks that take it whole.
+func (s *Store) caughtUpDB() *bolt.DB {
+	s.caughtUp()
+	return s.db
+}

@@ -1,0 +1,360 @@
+package storage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// writeLogFrames appends frames for recs, under IDs from first on, to the
+// log of the (closed) database at path, as a writer killed before its
+// applier ran leaves them. It returns the log's length before them.
+func writeLogFrames(t *testing.T, path string, first uint64, recs []*Record) int64 {
+	t.Helper()
+	f, err := os.OpenFile(path+walSuffix, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	for i, rec := range recs {
+		buf, _ = appendFrame(buf, first+uint64(i), rec)
+	}
+	if _, err := f.WriteAt(buf, fi.Size()); err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func bodyN(i int) []byte {
+	return []byte(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", i%50)))
+}
+
+// TestLogReplayedAtOpen: requests only in the log (acknowledged, never
+// applied) are in the database after Open, readable by every path, in
+// order, counted, and the next Append continues after them; the log is
+// back to its header.
+func TestLogReplayedAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := st.Append(context.Background(), sampleRecord("/before", bodyN(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var recs []*Record
+	for i := range 5 {
+		recs = append(recs, sampleRecord(fmt.Sprintf("/logged/%d", i), bodyN(100+i)))
+	}
+	writeLogFrames(t, path, 4, recs)
+
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if fi, err := os.Stat(path + walSuffix); err != nil || fi.Size() != walHeaderSize || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log after replay: %v, %v (want %d bytes, mode 0600)", fi.Size(), err, walHeaderSize)
+	}
+	for i := range 5 {
+		rec, err := st.Get(uint64(4 + i))
+		if err != nil {
+			t.Fatalf("logged request %d not replayed: %v", 4+i, err)
+		}
+		if rec.Path != fmt.Sprintf("/logged/%d", i) || !bytes.Equal(rec.Body, bodyN(100+i)) || rec.Header.Get("X-Repeat") != "one" {
+			t.Fatalf("request %d replayed wrong: %+v", 4+i, rec)
+		}
+	}
+	if n, err := st.Count(); err != nil || n != 8 {
+		t.Fatalf("count %d, %v; want 8", n, err)
+	}
+	sums, err := st.Summaries(0, 0)
+	if err != nil || len(sums) != 8 || sums[7].ID != 8 {
+		t.Fatalf("summaries %d, %v", len(sums), err)
+	}
+	id, err := st.Append(context.Background(), sampleRecord("/after", nil))
+	if err != nil || id != 9 {
+		t.Fatalf("next append got %d, %v; want 9", id, err)
+	}
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTornFrameIsDropped: a frame cut short (the process died writing it,
+// so it was never acknowledged) or failing its checksum is dropped with
+// anything after it; the frames before it are replayed; the next ID
+// follows the last good frame.
+func TestTornFrameIsDropped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		harm func(log []byte, lastStart int64) []byte
+	}{
+		{"cut", func(log []byte, last int64) []byte { return log[:len(log)-7] }},
+		{"header only", func(log []byte, last int64) []byte { return log[:last+3] }},
+		{"bad checksum", func(log []byte, last int64) []byte { log[len(log)-1] ^= 0xff; return log }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "hookscope.db")
+			st, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+			writeLogFrames(t, path, 1, []*Record{sampleRecord("/a", bodyN(1)), sampleRecord("/b", bodyN(2))})
+			last := writeLogFrames(t, path, 3, []*Record{sampleRecord("/torn", bodyN(3))})
+			log, err := os.ReadFile(path + walSuffix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path+walSuffix, tc.harm(log, last), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err = Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			for id, want := range map[uint64]string{1: "/a", 2: "/b"} {
+				if rec, err := st.Get(id); err != nil || rec.Path != want {
+					t.Fatalf("good frame %d: %v, %v", id, rec, err)
+				}
+			}
+			if _, err := st.Get(3); err == nil {
+				t.Fatal("the torn frame was replayed")
+			}
+			if n, _ := st.Count(); n != 2 {
+				t.Fatalf("count %d, want 2", n)
+			}
+			if id, err := st.Append(context.Background(), sampleRecord("/next", nil)); err != nil || id != 3 {
+				t.Fatalf("next append got %d, %v; want 3", id, err)
+			}
+		})
+	}
+}
+
+// TestLogNeverResurrects: frames already applied are not written again,
+// so a request deleted since stays deleted; and a log whose header names
+// another database (left beside a file that was replaced) is ignored.
+func TestLogNeverResurrects(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		st.Append(context.Background(), sampleRecord("/x", bodyN(i)))
+	}
+	if err := st.Delete(2); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// A stale frame for ID 2, as a log not yet started again holds.
+	writeLogFrames(t, path, 2, []*Record{sampleRecord("/stale", nil)})
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(2); err == nil {
+		t.Fatal("a deleted request came back from the log")
+	}
+	st.Close()
+
+	// The database replaced by a new one: its old log must not fill it.
+	log, err := os.ReadFile(path + walSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	buf, _ = appendFrame(buf, 1, sampleRecord("/old", nil))
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, Options{}) // a new identity
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.WriteFile(path+walSuffix, append(log[:walHeaderSize], buf...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, _ := st.Count(); n != 0 {
+		t.Fatalf("another database's log was replayed: %d requests", n)
+	}
+}
+
+// TestLogIsNotFollowedThroughALink: a symbolic link at the log's name is
+// refused, so captured requests are never written where it points.
+func TestLogIsNotFollowedThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hookscope.db")
+	target := filepath.Join(dir, "elsewhere")
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, path+walSuffix); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(path, Options{})
+	if err == nil {
+		st.Close()
+		t.Fatal("opened with a link as its log")
+	}
+	if !strings.Contains(err.Error(), path+walSuffix) {
+		t.Fatalf("error does not name the log: %v", err)
+	}
+	if fi, _ := os.Stat(target); fi.Size() != 0 {
+		t.Fatal("wrote through the link")
+	}
+}
+
+// TestKilledBeforeApplyLosesNothingAcknowledged runs a child process
+// (this test binary) that appends with its applier held, so every request
+// it acknowledges is only in the log, and SIGKILLs it mid-stream. Every ID
+// the child printed (it prints after Append returned) must be in the
+// database after reopening.
+func TestKilledBeforeApplyLosesNothingAcknowledged(t *testing.T) {
+	if path := os.Getenv("HOOKSCOPE_WAL_CHILD"); path != "" {
+		walChild(path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledBeforeApplyLosesNothingAcknowledged$")
+	cmd.Env = append(os.Environ(), "HOOKSCOPE_WAL_CHILD="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []uint64
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(acked) < 40 {
+		if id, err := strconv.ParseUint(strings.TrimPrefix(sc.Text(), "acked "), 10, 64); err == nil && strings.HasPrefix(sc.Text(), "acked ") {
+			acked = append(acked, id)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if len(acked) < 40 {
+		t.Fatalf("the child acknowledged only %d requests", len(acked))
+	}
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range acked {
+		rec, err := st.Get(id)
+		if err != nil {
+			t.Fatalf("request %d was acknowledged but is not in the database after SIGKILL: %v", id, err)
+		}
+		if !bytes.Equal(rec.Body, bodyN(int(id))) {
+			t.Fatalf("request %d has the wrong body", id)
+		}
+	}
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func walChild(path string) {
+	holdApply = make(chan struct{}) // never closed: nothing reaches bbolt
+	st, err := Open(path, Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for i := 1; ; i++ {
+		id, err := st.Append(context.Background(), sampleRecord("/k", bodyN(i)))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Printf("acked %d\n", id)
+		if i > 60 {
+			time.Sleep(time.Hour) // the applier is held: wait for the kill
+		}
+	}
+}
+
+// TestReadsWaitForWhatWasAcknowledged: a request acknowledged from the
+// log but not yet in bbolt is not missed by a read: Get, Summaries and
+// Count wait for the applier and then see it (a sender that posts and then
+// shows, or a window told of a new request, never finds it missing).
+func TestReadsWaitForWhatWasAcknowledged(t *testing.T) {
+	hold := make(chan struct{})
+	holdApply = hold
+	st, _ := openTemp(t)
+	holdApply = nil // the store took it at Open
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the store's Close, which waits for the applier
+	id, err := st.Append(context.Background(), sampleRecord("/seen", bodyN(7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		rec  *Record
+		sums []Summary
+		n    int
+		err  error
+	}
+	done := make(chan got, 1)
+	go func() {
+		var g got
+		g.rec, g.err = st.Get(id)
+		if g.err == nil {
+			g.sums, g.err = st.Summaries(0, 0)
+		}
+		if g.err == nil {
+			g.n, g.err = st.Count()
+		}
+		done <- g
+	}()
+	// While the applier is held the read must wait, not answer "no such
+	// request". 200 ms is far longer than a read of an open store takes
+	// (microseconds), so an answer in that time would be a wrong one.
+	select {
+	case g := <-done:
+		t.Fatalf("a read answered before the request was applied: %+v", g)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	var g got
+	select {
+	case g = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read still waits 10 s after the applier was let go")
+	}
+	if g.err != nil || g.rec.Path != "/seen" || len(g.sums) != 1 || g.sums[0].ID != id || g.n != 1 {
+		t.Fatalf("after applying: %+v", g)
+	}
+}
