@@ -142,6 +142,8 @@ type alertsDialog struct {
 	del      *widget.Button
 	test     *widget.Button
 	fired    *widget.Label
+	// empty says what the dialog is for while there is no rule.
+	empty *widget.Label
 }
 
 // show is the toolbar's Alerts… (docs/cli.md, "alerts": the
@@ -180,7 +182,11 @@ func (e *alertsEditor) show() {
 		"webhook URL, is posted there as {\"text\": …} (Slack-compatible); then it stays quiet for its cool-down.")
 	note.Wrapping = fyne.TextWrapWord
 	buttons := container.NewHBox(add, d.edit, d.del, d.test)
-	top := container.NewVSplit(d.list, container.NewVScroll(d.fired))
+	d.empty = widget.NewLabel("No alert rules yet. Add… makes one: forward failures in a window of time, no capture on a path " +
+		"for a while, an invalid-signature rate, or any 5xx answered. hookscope alerts add does the same from a script.")
+	d.empty.Wrapping = fyne.TextWrapWord
+	d.showEmpty()
+	top := container.NewVSplit(container.NewStack(d.list, d.empty), container.NewVScroll(d.fired))
 	top.Offset = 0.5
 	content := container.NewBorder(note, buttons, nil, nil, top)
 	dlg := dialog.NewCustom("Alerts", "Close", content, e.window)
@@ -310,7 +316,17 @@ func (d *alertsDialog) save(list []alerts.Rule) error {
 	d.list.UnselectAll()
 	d.list.Refresh()
 	d.updateButtons()
+	d.showEmpty()
 	return nil
+}
+
+// showEmpty shows the empty list's sentence only while there is no rule.
+func (d *alertsDialog) showEmpty() {
+	if len(d.rules) == 0 {
+		d.empty.Show()
+	} else {
+		d.empty.Hide()
+	}
 }
 
 // watchAlerts shows each fired alert of local as a desktop notification,

@@ -61,6 +61,20 @@ func TestAlertsDialogAddsFiresTestsAndEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	uithread.DoAndWait(func() { test.Tap(h.view.bar.alerts) })
+	visibleText := func() string {
+		return onUI(func() string {
+			var b strings.Builder
+			for _, l := range collect[*widget.Label](h.window.Canvas().Overlays().Top()) {
+				if l.Visible() {
+					b.WriteString(l.Text + "\n")
+				}
+			}
+			return b.String()
+		})
+	}
+	if got := visibleText(); !strings.Contains(got, "No alert rules yet. Add… makes one") {
+		t.Fatalf("the empty dialog shows:\n%s", got)
+	}
 	tapDialogButton(t, h.window, "Add…")
 	entries, kind, _ := alertFormWidgets(t, h.window)
 	uithread.DoAndWait(func() {
@@ -89,6 +103,9 @@ func TestAlertsDialogAddsFiresTestsAndEdits(t *testing.T) {
 	if len(lists) != 1 || !strings.Contains(shown, "payments · more than 0 5xx answers in 1 min under /pay") || strings.Contains(shown, "/services/tok") ||
 		!strings.Contains(shown, "No alert has fired yet.") {
 		t.Fatalf("dialog shows:\n%s", shown)
+	}
+	if got := visibleText(); strings.Contains(got, "No alert rules yet") {
+		t.Errorf("the empty sentence stayed beside a rule:\n%s", got)
 	}
 
 	h.post("POST", "/pay", "text/plain", "x", nil)

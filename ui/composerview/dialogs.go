@@ -229,17 +229,15 @@ func (v *View) Code(lang string) (string, error) {
 	return composer.Snippet(lang, req, body), nil
 }
 
-// showCode shows the request as curl or code, in the body viewer (a big
-// body would make an Entry unusable), with a copy button.
+// showCode shows the request as curl or code in the body viewer (a big
+// body would make an Entry unusable), whose own Copy copies it.
 func (v *View) showCode() {
 	view := bodyview.New()
-	var current string
 	show := func(lang string) {
 		text, err := v.Code(lang)
 		if err != nil {
 			text = err.Error()
 		}
-		current = text
 		view.SetBody([]byte(text), "text/plain")
 	}
 	langs := append([]string{"curl"}, composer.SnippetLangs...)
@@ -251,10 +249,7 @@ func (v *View) showCode() {
 	pick.Horizontal = true
 	pick.Required = true
 	pick.SetSelected("curl")
-	copyBtn := widget.NewButton("Copy to clipboard", func() {
-		v.window.Clipboard().SetContent(current)
-	})
-	d := dialog.NewCustom("Copy as cURL / code", "Close", container.NewBorder(container.NewBorder(nil, nil, nil, copyBtn, pick), nil, nil, nil, view), v.window)
+	d := dialog.NewCustom("Copy as cURL / code", "Close", container.NewBorder(pick, nil, nil, nil, view), v.window)
 	v.escapable(d)
 	// The code viewer scrolls, so it asks for no height: give it some.
 	v.fitDialog(d, 760, 360)
