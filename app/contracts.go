@@ -44,6 +44,48 @@ type contractBook struct {
 	queue   chan uint64
 	wg      sync.WaitGroup
 	running bool
+	// attached caches the attachments for the capture path, which asks
+	// for every request (a settings read and JSON decode were 4 % of the
+	// server's CPU under load). This process is the store's only writer
+	// while it holds it, so the cache is dropped where they are saved.
+	attached struct {
+		mu    sync.Mutex
+		list  []ContractAttachment
+		valid bool
+		gen   uint64
+	}
+}
+
+// cachedContracts is Contracts for read-only use on the capture path.
+func (c *Core) cachedContracts() ([]ContractAttachment, error) {
+	m := &c.contracts.attached
+	m.mu.Lock()
+	if m.valid {
+		list := m.list
+		m.mu.Unlock()
+		return list, nil
+	}
+	gen := m.gen
+	m.mu.Unlock()
+	list, err := c.Contracts()
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.gen == gen { // not saved again meanwhile: what was read is current
+		m.list, m.valid = list, true
+	}
+	m.mu.Unlock()
+	return list, nil
+}
+
+// forgetContracts drops the cache after the attachments were saved.
+func (c *Core) forgetContracts() {
+	m := &c.contracts.attached
+	m.mu.Lock()
+	m.gen++
+	m.valid, m.list = false, nil
+	m.mu.Unlock()
 }
 
 func newContractBook(c *Core) *contractBook {
@@ -139,7 +181,9 @@ func (c *Core) AttachContract(prefix string, spec []byte) (ContractAttachment, e
 	}
 	out = append(out, a)
 	raw, _ := json.Marshal(out)
-	if err := c.store.PutSetting(storage.SettingContracts, raw); err != nil {
+	err = c.store.PutSetting(storage.SettingContracts, raw)
+	c.forgetContracts() // also after a failed save: it may have been written
+	if err != nil {
 		return ContractAttachment{}, fmt.Errorf("save the attached contracts: %w", err)
 	}
 	c.hub.Publish(SettingsChanged)
@@ -165,7 +209,9 @@ func (c *Core) DetachContract(prefix string) error {
 		return fmt.Errorf("no OpenAPI spec is attached to %s (hookscope contracts lists them)", prefix)
 	}
 	raw, _ := json.Marshal(out)
-	if err := c.store.PutSetting(storage.SettingContracts, raw); err != nil {
+	err = c.store.PutSetting(storage.SettingContracts, raw)
+	c.forgetContracts()
+	if err != nil {
 		return fmt.Errorf("save the attached contracts: %w", err)
 	}
 	c.hub.Publish(SettingsChanged)
@@ -175,7 +221,7 @@ func (c *Core) DetachContract(prefix string) error {
 // contractFor is the attachment whose prefix is the longest one path
 // starts with.
 func (c *Core) contractFor(path string) (ContractAttachment, bool, error) {
-	list, err := c.Contracts()
+	list, err := c.cachedContracts()
 	if err != nil {
 		return ContractAttachment{}, false, err
 	}

@@ -103,3 +103,53 @@ func TestCapturesUnderAnAttachedSpecAreChecked(t *testing.T) {
 		t.Errorf("a garbage spec: %v", err)
 	}
 }
+
+// TestAttachAndDetachTakeEffectAtOnce: the capture path's cached
+// attachments follow attach and detach, so the next capture is checked
+// (or not) as the new attachments say.
+func TestAttachAndDetachTakeEffectAtOnce(t *testing.T) {
+	c := openCore(t)
+	spec, err := os.ReadFile("../contract/testdata/stripe-like.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartListener(""); err != nil {
+		t.Fatal(err)
+	}
+	send := func() {
+		resp, err := http.Post(c.ListenerURL()+"/hooks/b", "application/json", strings.NewReader(chargeEvent(`2000`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if _, err := c.AttachContract("/hooks/a", spec); err != nil {
+		t.Fatal(err)
+	}
+	send() // 1: nothing attached to /hooks/b yet
+	if _, err := c.AttachContract("/hooks/b", spec); err != nil {
+		t.Fatal(err)
+	}
+	send() // 2: checked
+	if v := pollVerdict(t, c, 2); !v.Valid {
+		t.Errorf("request 2: %+v", v)
+	}
+	if err := c.DetachContract("/hooks/b"); err != nil {
+		t.Fatal(err)
+	}
+	send() // 3: not checked again
+	if _, err := c.AttachContract("/hooks/a/x", spec); err != nil {
+		t.Fatal(err)
+	}
+	send() // 4: still not under any prefix
+	if _, err := c.AttachContract("/hooks/", spec); err != nil {
+		t.Fatal(err)
+	}
+	send() // 5: checked again; one worker checks in order, so 1, 3 and 4 were decided before it
+	pollVerdict(t, c, 5)
+	for _, id := range []uint64{1, 3, 4} {
+		if v, _ := c.ContractVerdict(id); v != nil {
+			t.Errorf("request %d was checked with no spec attached to its path: %+v", id, v)
+		}
+	}
+}
