@@ -1,4 +1,4 @@
-// Package composer is the API composer view: an ad-hoc request editor
+// Package composerview is the API composer window: an ad-hoc request editor
 // with auth helpers and environments, the answer, the history of sent
 // requests and saved collections. It builds on app/composer and
 // sender; it reaches the store only through the Store interface.
