@@ -79,7 +79,12 @@ func NewInspector(a fyne.App, w fyne.Window, core app.Source) *Inspector {
 		container.NewTabItem("Body", in.body),
 		container.NewTabItem("Signature", in.signature.Object()),
 		container.NewTabItem("Contract", in.contract.Object()),
-		container.NewTabItem("Replay", in.replay.Object()),
+		// Replay scrolls sideways on its own when the inspector is
+		// narrower than its form (the body viewer's bar does the same):
+		// its width would otherwise be the whole inspector's minimum, and
+		// the tab strip, laid out in it, would run past the window's edge
+		// instead of folding the tabs that do not fit into its "…" menu.
+		container.NewTabItem("Replay", container.NewScroll(in.replay.Object())),
 	)
 	in.placeholder = widget.NewLabelWithStyle("Select a request to inspect it.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	// The actions go under the title, not beside it: beside it they set
@@ -146,7 +151,7 @@ func (in *Inspector) showInBody(pointer string) error {
 		return err
 	}
 	for _, item := range in.tabs.Items {
-		if item.Content == in.body {
+		if item.Text == "Body" {
 			in.tabs.Select(item)
 		}
 	}

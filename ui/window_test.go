@@ -411,3 +411,25 @@ func TestBurstKeepsTheSelectedRowPut(t *testing.T) {
 		t.Fatalf("after the chip: offset %v, chip shown %v", got, onUI(h.view.requests.newChip.Visible))
 	}
 }
+
+// TestInspectorFitsBesideTheListAt800: at the smallest window (800 px) the
+// inspector gets about 455 px; no tab's content may ask for more, or the
+// tab strip runs past the window's edge instead of folding the tabs that
+// do not fit into its "…" menu (the body viewer's and the Replay tab's
+// bars scroll sideways instead).
+func TestInspectorFitsBesideTheListAt800(t *testing.T) {
+	h := newHarness(t, "127.0.0.1:0")
+	h.post("POST", "/hooks/stripe", "application/json", `{"type":"invoice.paid"}`, nil)
+	h.waitForCount(1)
+	uithread.DoAndWait(func() { h.view.requests.Select(1) })
+	waitBody(t, h.view.inspector, `  "type": "invoice.paid"`)
+	in := h.view.inspector
+	for _, item := range in.tabs.Items {
+		if w := onUI(func() float32 { return item.Content.MinSize().Width }); w > 450 {
+			t.Errorf("the %s tab asks for %.0f px", item.Text, w)
+		}
+	}
+	if w := onUI(func() float32 { return in.Object().MinSize().Width }); w > 455 {
+		t.Errorf("the inspector asks for %.0f px", w)
+	}
+}

@@ -162,7 +162,11 @@ func New() *View {
 	v.bar = container.NewBorder(nil, nil, container.NewHBox(v.modes, v.decodeCk, v.zoomer.bar),
 		container.NewHBox(v.copyBtn, v.copyPretty, v.saveBtn), v.notice)
 	lines := container.NewStack(container.NewThemeOverride(v.list, CompactTheme{}), v.wheel)
-	v.content = container.NewBorder(container.NewVBox(v.bar, v.find.bar), nil, nil, nil, container.NewStack(lines, v.imgScroll))
+	// The bar scrolls sideways when the viewer is narrower than it, so it
+	// never sets the viewer's (and an inspector's) minimum width; the
+	// text below wraps to whatever width there is.
+	barScroll := container.NewHScroll(v.bar)
+	v.content = container.NewBorder(container.NewVBox(barScroll, v.find.bar), nil, nil, nil, container.NewStack(lines, v.imgScroll))
 	v.refreshBar()
 	return v
 }
