@@ -127,20 +127,25 @@ func (b *remoteBanner) start(stdout io.Writer, listenerMoved func()) {
 			}
 		})
 	})
-	go func() {
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-b.stop:
-				return
-			case <-tick.C:
-				if _, ok := b.text(time.Now()); !ok {
-					uithread.Do(b.show)
-				}
-			}
+	go everyUntil(b.stop, time.Second, func() {
+		if _, ok := b.text(time.Now()); !ok {
+			uithread.Do(b.show)
 		}
-	}()
+	})
+}
+
+// everyUntil calls fn every interval until stop is closed.
+func everyUntil(stop <-chan struct{}, interval time.Duration, fn func()) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			fn()
+		}
+	}
 }
 
 // watchAlerts notifies, as notifier.watchAlerts does for a local core,
@@ -175,16 +180,7 @@ func (b *remoteBanner) watchAlerts(core app.Source, notify func(text string)) {
 		}
 	}
 	read()
-	tick := time.NewTicker(b.alertEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-tick.C:
-			read()
-		}
-	}
+	everyUntil(b.stop, b.alertEvery, read)
 }
 
 // close stops the banner's updates (the source itself is closed by
