@@ -212,13 +212,38 @@ func (c *Client) List(q url.Values) ([]storage.Summary, error) {
 	}
 }
 
-// Get returns one request.
+// Get returns one request. Its body comes as raw bytes after the JSON
+// (see rawRecordType); an instance that answers plain JSON is read as
+// before.
 func (c *Client) Get(id uint64) (*storage.Record, error) {
-	var j wire.RequestJSON
-	if err := c.call("GET", "/v1/requests/"+strconv.FormatUint(id, 10), nil, &j); err != nil {
-		return nil, err
+	resp, err := c.do(context.Background(), "GET", "/v1/requests/"+strconv.FormatUint(id, 10)+"?body=raw", nil)
+	if err != nil {
+		return nil, fmt.Errorf("the running Hookscope at %s: %w", c.where, err)
 	}
-	return j.Record()
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, answerError(resp)
+	}
+	var j wire.RequestJSON
+	dec := json.NewDecoder(resp.Body)
+	if err := dec.Decode(&j); err != nil {
+		return nil, fmt.Errorf("request %d from %s: %w", id, c.where, err)
+	}
+	rec, err := j.Record()
+	if err != nil || resp.Header.Get("Content-Type") != rawRecordType {
+		return rec, err
+	}
+	rest := io.MultiReader(dec.Buffered(), resp.Body)
+	body, err := io.ReadAll(rest)
+	if err != nil {
+		return nil, fmt.Errorf("the body of request %d from %s: %w", id, c.where, err)
+	}
+	// The encoder ends the JSON with one newline; the body follows it.
+	if len(body) == 0 || body[0] != '\n' {
+		return nil, fmt.Errorf("the body of request %d from %s does not follow its JSON", id, c.where)
+	}
+	rec.Body = body[1:]
+	return rec, nil
 }
 
 // Append stores a request through the running instance.

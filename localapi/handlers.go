@@ -26,6 +26,10 @@ const MaxWait = 10 * time.Minute
 // getOne answers one request as show --json does (secrets redacted for a
 // read token).
 func (s *Server) getOne(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("body") == "raw" {
+		s.getOneRawBody(w, r)
+		return
+	}
 	byID(func(id uint64) (wire.RequestJSON, error) {
 		rec, err := s.core.Get(id)
 		if err != nil {
@@ -33,6 +37,35 @@ func (s *Server) getOne(w http.ResponseWriter, r *http.Request) {
 		}
 		return wire.NewRequestJSON(shownRecord(r, rec)), nil
 	})(w, r)
+}
+
+// rawRecordType is the answer to GET /v1/requests/{id}?body=raw
+// (docs/cli.md, "Local API"): the show --json object without its body, a
+// newline, then the body's bytes as stored. A 5 MB body crossed the
+// network as 6.7 MB of base64 inside JSON, which encoding/json scans on
+// both sides: 140 ms on loopback where the store reads it in 4 ms.
+const rawRecordType = "application/x-hookscope-record"
+
+// getOneRawBody answers one request with its body after the JSON, as the
+// caller may see it (redacted for a read token, as getOne is).
+func (s *Server) getOneRawBody(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	rec, err := s.core.Get(id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	shown := *shownRecord(r, rec)
+	body := shown.Body
+	shown.Body = nil
+	w.Header().Set("Content-Type", rawRecordType)
+	if err := json.NewEncoder(w).Encode(wire.NewRequestJSON(&shown)); err != nil {
+		return
+	}
+	w.Write(body)
 }
 
 // replays answers one request's replay history (secrets redacted for a

@@ -15,7 +15,7 @@ import (
 // BenchmarkGet5MB is what opening a 5 MB capture costs: read from the
 // store this process holds (local), and fetched from a `serve --api
 // --api-tls` on loopback as an attached window fetches it once (remote:
-// TLS, the JSON with the body in base64, decoding). The ratio of the two
+// TLS, the JSON, then the body's raw bytes). The ratio of the two
 // is the price of attaching; the body viewer's formatting comes on top
 // of either (ui/bodyview's BenchmarkSetBody5MBJSON).
 func BenchmarkGet5MB(b *testing.B) {
