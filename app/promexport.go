@@ -343,6 +343,12 @@ func (c *Core) MetricsSinceStart() (SinceStart, error) {
 	if err != nil {
 		return SinceStart{}, fmt.Errorf("read the metrics: %w", err)
 	}
+	return SinceStartOf(families), nil
+}
+
+// SinceStartOf digests metric families, gathered here or parsed from a
+// remote's GET /metrics, so a window attached elsewhere shows the same.
+func SinceStartOf(families []*dto.MetricFamily) SinceStart {
 	s := SinceStart{Forwards: map[string]int{}, Replays: map[string]int{}, CommitP50: math.NaN(), CommitP99: math.NaN()}
 	for _, f := range families {
 		switch f.GetName() {
@@ -362,7 +368,7 @@ func (c *Core) MetricsSinceStart() (SinceStart, error) {
 			}
 		}
 	}
-	return s, nil
+	return s
 }
 
 func sumCounters(f *dto.MetricFamily) int {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"dev.hookscope/alerts"
 	"dev.hookscope/contract"
@@ -79,6 +80,11 @@ type Source interface {
 	// "contracts" and "validate").
 	ContractVerdict(id uint64) (*contract.Verdict, error)
 	CheckContract(id uint64, spec []byte) (contract.Verdict, error)
+
+	// Metrics and MetricsSinceStart are what the Monitor shows: per
+	// minute from the store's history, and the Prometheus counters.
+	Metrics(now time.Time, window time.Duration) (Metrics, error)
+	MetricsSinceStart() (SinceStart, error)
 }
 
 var _ Source = (*Core)(nil)

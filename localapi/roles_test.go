@@ -151,6 +151,8 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		"GET /v1/wait":   {{prepare: fixed("GET", "/v1/wait?since=0&timeout=5s", ""), ok: 200}},
 		"GET /v1/events": {{prepare: fixed("GET", "/v1/events", ""), ok: 200}},
 		"GET /metrics":   {{prepare: fixed("GET", "/metrics", ""), ok: 200}},
+		"GET /v1/metrics/minutes": {{prepare: fixed("GET", "/v1/metrics/minutes?window=10m", ""), ok: 200},
+			{prepare: fixed("GET", "/v1/metrics/minutes?window=-1s", ""), ok: 400}},
 		"GET /v1/tokens": {{prepare: fixed("GET", "/v1/tokens", ""), ok: 200}},
 		"POST /v1/tokens": {{prepare: func(*testing.T) (string, string, string) {
 			return "POST", "/v1/tokens", fmt.Sprintf(`{"name":"made%d","role":"read"}`, n.Add(1))
@@ -195,6 +197,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		"GET /v1/ping": R, "GET /v1/requests": R, "GET /v1/requests/{id}": R, "GET /v1/requests/{id}/answer": R,
 		"GET /v1/requests/{id}/replays": R, "GET /v1/export": R, "GET /v1/wait": R, "GET /v1/events": R,
 		"GET /metrics":                  R,
+		"GET /v1/metrics/minutes":       R,
 		"POST /v1/requests/{id}/verify": P, "POST /v1/replays": P, "POST /v1/requests/{id}/replay": P,
 		"POST /v1/requests": A, "DELETE /v1/requests/{id}": A, "POST /v1/import": A,
 		"GET /v1/retention": A, "PUT /v1/retention": A, "GET /v1/forward": A, "PUT /v1/forward": A,

@@ -83,6 +83,7 @@ func routeTable() []route {
 		{pattern: "GET /v1/wait", role: app.RoleRead, handle: plain((*Server).wait)},
 		{pattern: "GET /v1/events", role: app.RoleRead, handle: plain((*Server).events)},
 		{pattern: "GET /metrics", role: app.RoleRead, handle: metrics},
+		{pattern: "GET /v1/metrics/minutes", role: app.RoleRead, handle: plain((*Server).metricsMinutes)},
 		{pattern: "GET /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).getTokens)},
 		{pattern: "POST /v1/tokens", role: app.RoleAdmin, handle: plain((*Server).postToken)},
 		{pattern: "DELETE /v1/tokens/{name}", role: app.RoleAdmin, handle: plain((*Server).deleteToken)},

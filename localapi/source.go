@@ -433,6 +433,13 @@ func (s *RemoteSource) SetAlertRules(list []alerts.Rule) error      { return s.c
 func (s *RemoteSource) FiredAlerts() ([]alerts.Fired, error)        { return s.c.FiredAlerts() }
 func (s *RemoteSource) TestAlert(name string) (alerts.Fired, error) { return s.c.TestAlert(name) }
 
+// Metrics and MetricsSinceStart are the server's Monitor figures.
+func (s *RemoteSource) Metrics(now time.Time, window time.Duration) (app.Metrics, error) {
+	return s.c.Metrics(now, window)
+}
+
+func (s *RemoteSource) MetricsSinceStart() (app.SinceStart, error) { return s.c.MetricsSinceStart() }
+
 // ContractVerdict and CheckContract use the specs attached on the server.
 func (s *RemoteSource) ContractVerdict(id uint64) (*contract.Verdict, error) {
 	return s.c.ContractVerdict(id)

@@ -79,12 +79,8 @@ func NewMainView(a fyne.App, w fyne.Window, core app.Source) *MainView {
 	v.retention = &retentionEditor{window: w, core: core}
 	v.deletes = &deleteActions{window: w, core: core, requests: v.requests, changed: v.updateTitle}
 	v.bar = newToolbar(a, core, v.local, toolbarActions{
-		composer: func() { v.composer.open(nil) },
-		monitor: func() {
-			if v.localOnly("The monitor") {
-				ShowMonitorWindow(a, v.local)
-			}
-		},
+		composer:       func() { v.composer.open(nil) },
+		monitor:        func() { ShowMonitorWindow(a, core) },
 		bulk:           v.bulk.show,
 		forward:        func() { v.forward.show() },
 		rules:          v.rules.show,

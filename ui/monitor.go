@@ -38,7 +38,7 @@ var latencyColors = []fyne.ThemeColorName{theme.ColorNamePrimary, theme.ColorNam
 // per minute, forward outcomes per minute and the latency of requests
 // sent (replays, forwards, bulk replays, ad-hoc requests).
 type Monitor struct {
-	core     *app.Core
+	core     monitorSource
 	now      func() time.Time
 	window   time.Duration
 	interval time.Duration
@@ -54,7 +54,14 @@ type Monitor struct {
 }
 
 // NewMonitor builds the panel; it shows nothing until Refresh or Start.
-func NewMonitor(core *app.Core) *Monitor {
+// monitorSource is what the monitor reads: a local core, or a remote
+// store's figures over its API.
+type monitorSource interface {
+	Metrics(now time.Time, window time.Duration) (app.Metrics, error)
+	MetricsSinceStart() (app.SinceStart, error)
+}
+
+func NewMonitor(core monitorSource) *Monitor {
 	m := &Monitor{core: core, now: time.Now, window: app.MetricsWindow, interval: monitorInterval}
 	m.requests = newChart(chartBars, []fyne.ThemeColorName{theme.ColorNamePrimary}, formatCount)
 	m.forwards = newChart(chartBars, forwardColors, formatCount)
@@ -250,7 +257,7 @@ func formatMs(v float64) string {
 
 // ShowMonitorWindow opens the monitor in a window of its own, or brings
 // the open one forward. It refreshes every five seconds while open.
-func ShowMonitorWindow(a fyne.App, core *app.Core) fyne.Window {
+func ShowMonitorWindow(a fyne.App, core monitorSource) fyne.Window {
 	if w, ok := monitorWindows[a]; ok {
 		w.RequestFocus()
 		return w

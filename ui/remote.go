@@ -31,7 +31,7 @@ type remoteStore interface {
 }
 
 // localOnlyNote names what is off in a remote window, and why.
-const localOnlyNote = "Start/Stop, Composer, Monitor and Replay… (bulk) run in the process holding the store, so they are off here; " +
+const localOnlyNote = "Start/Stop, Composer and Replay… (bulk) run in the process holding the store, so they are off here; " +
 	"use them on that machine, or hookscope replay --remote for a batch."
 
 // remoteBanner is the line under the toolbar of a remote window.

@@ -84,7 +84,7 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 		t.Fatalf("banner %q, want %q", got, want)
 	}
 	// What needs the store's own process is off, and the note says why.
-	for _, b := range []*widget.Button{h.view.bar.startStop, h.view.bar.composer, h.view.bar.monitor, h.view.bar.bulk, h.view.inspector.composeBtn} {
+	for _, b := range []*widget.Button{h.view.bar.startStop, h.view.bar.composer, h.view.bar.bulk, h.view.inspector.composeBtn} {
 		if !onUI(b.Disabled) {
 			t.Errorf("%q is enabled in a remote window", b.Text)
 		}
@@ -119,6 +119,22 @@ func TestRemoteWindowFollowsInspectsReplaysAndReconnects(t *testing.T) {
 	first := h.rows()[0]
 	if got, _ := h.core.Replays(first); len(got) != 1 || got[0].Status != http.StatusAccepted || hits.Load() != 1 {
 		t.Fatalf("server's history %+v, target hit %d times", got, hits.Load())
+	}
+
+	// The Monitor works here too and shows what the server's own shows:
+	// the per-minute figures from its store, the counters from /metrics.
+	if onUI(h.view.bar.monitor.Disabled) {
+		t.Error("the Monitor is off in a remote window")
+	}
+	local, remote := NewMonitor(h.core), NewMonitor(h.view.core)
+	uithread.DoAndWait(func() { local.Refresh(); remote.Refresh() })
+	shown := func(m *Monitor) string {
+		return onUI(func() string {
+			return strings.Join([]string{m.requestTotals.Text, m.forwardTotals.Text, m.latencyTotal.Text, m.sinceStart.Text, m.errText.Text}, " | ")
+		})
+	}
+	if a, b := shown(local), shown(remote); a != b || !strings.Contains(a, "1 captured") {
+		t.Errorf("the remote Monitor shows\n%s\nthe server's own\n%s", b, a)
 	}
 
 	// An alert the server fires shows here as a notification, once.

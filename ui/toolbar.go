@@ -91,7 +91,7 @@ func newToolbar(a fyne.App, core app.Source, local *app.Core, do toolbarActions)
 // disableLocalOnly turns off what needs this process's own core (a remote
 // window's banner says why).
 func (b *toolbar) disableLocalOnly() {
-	for _, btn := range []*widget.Button{b.startStop, b.composer, b.monitor, b.bulk} {
+	for _, btn := range []*widget.Button{b.startStop, b.composer, b.bulk} {
 		btn.Disable()
 	}
 }
