@@ -229,7 +229,17 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// One Wait, whose result the SIGTERM check below reads; the cleanup
+	// kills and waits for that same result (two Waits race).
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	}()
 	lines := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
@@ -256,17 +266,22 @@ func TestWindowStartsUnderXvfb(t *testing.T) {
 	if code != 0 || !strings.Contains(string(out), `"path":"/from-test"`) {
 		t.Fatalf("list --json while the window is open: %d %s", code, out)
 	}
-	// SIGTERM closes the window and the store cleanly.
+	// SIGTERM closes the window and the store cleanly. 30 s: once, with
+	// the ui package's race-built tests loading both cores, 10 s passed;
+	// if it hangs, SIGQUIT makes Go print every goroutine, for the log.
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("window exit after SIGTERM: %v; stderr: %s", err, stderr.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("window did not exit after SIGTERM")
+	case <-time.After(30 * time.Second):
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		t.Fatalf("window did not exit within 30 s of SIGTERM; stderr (goroutines after SIGQUIT): %s", stderr.String())
 	}
 	code, out = hookscope(t, bin, "show", "1", "--db", db)
 	if code != 0 || !strings.Contains(string(out), "hello window") {
