@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"dev.hookscope/app"
@@ -121,19 +120,12 @@ func writeContractVerdict(w io.Writer, v contract.Verdict) {
 
 // readSpec reads a spec from a file, or stdin for "-".
 func readSpec(file string) ([]byte, error) {
-	var r io.Reader = os.Stdin
-	where := "stdin"
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, usagef("cannot read the spec: %v", err)
-		}
-		defer f.Close()
-		r, where = f, file
+	if file == "" {
+		return nil, usagef("cannot read the spec: no file named (- reads stdin)")
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxSpecFile+1))
+	b, where, err := readBounded("spec", file, maxSpecFile)
 	if err != nil {
-		return nil, usagef("cannot read the spec from %s: %v", where, err)
+		return nil, usagef("%v", err)
 	}
 	if len(b) > maxSpecFile {
 		return nil, usagef("the spec in %s is over 16 MiB", where)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -226,19 +225,9 @@ const maxSecret = 64 << 10
 // shell's echo or an editor adds it; other whitespace is kept, so verify
 // can diagnose it.
 func readSecret(file string) (string, error) {
-	var r io.Reader = os.Stdin
-	where := "stdin"
-	if file != "" && file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return "", fmt.Errorf("cannot read the secret: %w", err)
-		}
-		defer f.Close()
-		r, where = f, file
-	}
-	b, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), maxSecret+1))
+	b, where, err := readBounded("secret", file, maxSecret)
 	if err != nil {
-		return "", fmt.Errorf("cannot read the secret from %s: %w", where, err)
+		return "", err
 	}
 	if len(b) > maxSecret {
 		return "", fmt.Errorf("the secret in %s is over 64 KiB: that is not a signing secret or key", where)
@@ -248,6 +237,27 @@ func readSecret(file string) (string, error) {
 		return "", fmt.Errorf("no secret in %s (pipe it in, or use --secret-file)", where)
 	}
 	return s, nil
+}
+
+// readBounded reads what (a secret, a spec) from file, or from stdin for ""
+// or "-", at most limit+1 bytes so the caller can say it is too big;
+// where names the source in the caller's sentences.
+func readBounded(what, file string, limit int64) (data []byte, where string, err error) {
+	var r io.Reader = os.Stdin
+	where = "stdin"
+	if file != "" && file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot read the %s: %w", what, err)
+		}
+		defer f.Close()
+		r, where = f, file
+	}
+	data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read the %s from %s: %w", what, where, err)
+	}
+	return data, where, nil
 }
 
 func printSecrets(w io.Writer, list []app.SecretRule, asJSON bool) error {
