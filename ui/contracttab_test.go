@@ -28,6 +28,9 @@ func rowMarks(h *harness) []string {
 				mark := ""
 				if r.contract.Visible() {
 					mark = r.contract.Text
+					if r.contract.Size().Width < r.contract.MinSize().Width {
+						mark += " (cut)"
+					}
 				}
 				out = append(out, r.path.Text+" "+mark)
 			}

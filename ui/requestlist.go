@@ -353,6 +353,10 @@ func (r *RequestList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 	row := obj.(*requestRow)
 	row.set(sum, id == r.selected && !r.hidden)
 	row.setContract(r.marks.mark(id))
+	// The list does not lay a reused row out again: a mark that appeared,
+	// went or changed width (a contract verdict arrives after the row was
+	// drawn) was drawn in the old width, cut to "✗ co".
+	row.layout.Refresh()
 	traceRowShown()
 }
 
@@ -379,7 +383,10 @@ type requestRow struct {
 	status    *widget.Label
 	signature *widget.Label
 	contract  *widget.Label
-	content   fyne.CanvasObject
+	// layout places the badge, the lines and the marks; it is laid out
+	// again when a mark appears, goes or changes width.
+	layout  *fyne.Container
+	content fyne.CanvasObject
 }
 
 func newRequestRow() fyne.CanvasObject {
@@ -405,8 +412,8 @@ func newRequestRow() fyne.CanvasObject {
 	row.contract.Hide()
 	marks := container.NewHBox(row.status, row.signature, row.contract)
 	lines := container.New(&tightVBox{}, row.path, row.meta)
-	row.content = container.NewStack(row.highlight,
-		container.NewBorder(nil, nil, container.NewCenter(badgeBox), container.NewCenter(marks), lines))
+	row.layout = container.NewBorder(nil, nil, container.NewCenter(badgeBox), container.NewCenter(marks), lines)
+	row.content = container.NewStack(row.highlight, row.layout)
 	row.ExtendBaseWidget(row)
 	return row
 }
