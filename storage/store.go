@@ -63,8 +63,12 @@ type Store struct {
 	// through applyq.
 	wal     *os.File
 	walSize int64
-	nextID  uint64
-	applyq  chan []walEntry
+	// walRoom is the log file's length: room already written and synced
+	// past walSize (reserveLog).
+	walRoom   int64
+	walNoRoom bool // reserving room failed; not tried again until reset
+	nextID    uint64
+	applyq    chan []walEntry
 	// wanted tells the applier a reader waits for it: apply now rather
 	// than gather for applyEvery.
 	wanted chan struct{}
@@ -123,7 +127,7 @@ func Open(path string, opt Options) (st *Store, err error) {
 		return nil, err
 	}
 	s := &Store{path: path, db: db, appends: make(chan *pendingAppend, 1024), onCommit: opt.OnCommit,
-		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64),
+		noSync: opt.NoSync, wal: wal, walSize: walHeaderSize, walRoom: walHeaderSize, nextID: newest, applyq: make(chan []walEntry, 64),
 		wanted: make(chan struct{}, 1), hold: holdApply}
 	s.ap.cond = sync.NewCond(&s.ap.mu)
 	s.ap.acked, s.ap.applied = newest, newest

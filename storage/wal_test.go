@@ -358,3 +358,117 @@ func TestReadsWaitForWhatWasAcknowledged(t *testing.T) {
 		t.Fatalf("after applying: %+v", g)
 	}
 }
+
+// TestLogKeepsItsRoom: the log is written ahead with zeros (so a group's
+// sync flushes data, not a new length) and, started again, keeps its
+// length and is written over from its header. Requests logged across many
+// restarts of the log are all read back, after the store is opened again
+// too, none twice.
+func TestLogKeepsItsRoom(t *testing.T) {
+	defer func(was int64) { walResetAt = was }(walResetAt)
+	walResetAt = 4 << 10 // start the log again every few requests
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { st.Close() }()
+	const n = 60
+	for i := 1; i <= n; i++ {
+		id, err := st.Append(context.Background(), sampleRecord("/room", bodyN(i)))
+		if err != nil || id != uint64(i) {
+			t.Fatalf("append %d: %d, %v", i, id, err)
+		}
+		fi, err := os.Stat(path + walSuffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() != walGrowStep {
+			t.Fatalf("after request %d the log is %d bytes; want its room of %d kept", i, fi.Size(), walGrowStep)
+		}
+	}
+	if st.walSize >= walResetAt+2<<10 {
+		t.Fatalf("the log was never started again: it holds %d bytes", st.walSize)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := st.Count(); err != nil || c != n {
+		t.Fatalf("count after reopening %d, %v; want %d", c, err, n)
+	}
+	for i := 1; i <= n; i++ {
+		rec, err := st.Get(uint64(i))
+		if err != nil || !bytes.Equal(rec.Body, bodyN(i)) {
+			t.Fatalf("request %d after reopening: %v", i, err)
+		}
+	}
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOlderFramesPastTheLogAreNotReplayed: a log started again holds its
+// new frames, then frames from before (already in the database, some since
+// deleted), then zeros. Open writes the new ones, never an older one (a
+// deleted request stays deleted) and stops at the zeros.
+func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		if _, err := st.Append(context.Background(), sampleRecord("/old", bodyN(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Delete(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As a kill leaves it: frames 6 and 7 (acknowledged, not applied)
+	// written over the start of the old log, whose frames 3 to 5 follow.
+	var newer, older []byte
+	newer, _ = appendFrame(newer, 6, sampleRecord("/new", bodyN(6)))
+	newer, _ = appendFrame(newer, 7, sampleRecord("/new", bodyN(7)))
+	for id := uint64(3); id <= 5; id++ {
+		older, _ = appendFrame(older, id, sampleRecord("/stale", bodyN(int(id))))
+	}
+	log, err := os.ReadFile(path + walSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log = append(append(append(log[:walHeaderSize], newer...), older...), make([]byte, 64<<10)...)
+	if err := os.WriteFile(path+walSuffix, log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Get(3); err == nil {
+		t.Fatal("a deleted request came back from an older frame")
+	}
+	for id := uint64(4); id <= 7; id++ {
+		rec, err := st.Get(id)
+		if err != nil || !bytes.Equal(rec.Body, bodyN(int(id))) {
+			t.Fatalf("request %d: %v", id, err)
+		}
+		if want := map[bool]string{true: "/old", false: "/new"}[id <= 5]; rec.Path != want {
+			t.Fatalf("request %d has path %s; want %s (an older frame was written over it)", id, rec.Path, want)
+		}
+	}
+	if c, err := st.Count(); err != nil || c != 6 {
+		t.Fatalf("count %d, %v; want 6", c, err)
+	}
+	if id, err := st.Append(context.Background(), sampleRecord("/next", nil)); err != nil || id != 8 {
+		t.Fatalf("next append %d, %v; want 8", id, err)
+	}
+}
