@@ -28,7 +28,11 @@ func binary(t *testing.T) string {
 		t.Skip("building the real binary takes minutes; -short skips it")
 	}
 	bin := filepath.Join(t.TempDir(), "hookscope")
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo,no_animations", "-o", bin, ".")
+	tags, err := os.ReadFile("scripts/build-tags")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-tags", strings.TrimSpace(string(tags)), "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

@@ -15,7 +15,7 @@
 #
 # The window needs a display: DISPLAY is used when set, else the script
 # starts Xvfb on :97 (and stops it). HOOKSCOPE_BIN measures a binary built
-# elsewhere (built with -tags migrated_fynedo,no_animations). BENCH_DIR chooses where the
+# elsewhere (built with the tags in scripts/build-tags). BENCH_DIR chooses where the
 # stores go (default $TMPDIR or /tmp); the million-row store takes about
 # 860 MB and a minute to write.
 set -euo pipefail
@@ -45,7 +45,7 @@ if [ -n "${HOOKSCOPE_BIN:-}" ]; then
   cp "$HOOKSCOPE_BIN" "$tmp/hookscope"
 else
   echo "building (a cold Fyne build takes a few minutes)..." >&2
-  go build -tags migrated_fynedo,no_animations -o "$tmp/hookscope" .
+  go build -tags "$(cat scripts/build-tags)" -o "$tmp/hookscope" .
 fi
 go build -o "$tmp/loadgen" ./scripts/loadgen
 # The window keeps its size and settings under the config folder: use a

@@ -9,5 +9,5 @@ scripts/install-deps.sh
 # packaging reads FyneApp.toml, including the fyneDo migration tag.
 go install fyne.io/tools/cmd/fyne@v1.7.4
 # The tags scripts/run.sh builds with (it says why).
-"$(go env GOPATH)/bin/fyne" package -os linux -tags migrated_fynedo,no_animations
+"$(go env GOPATH)/bin/fyne" package -os linux -tags "$(cat scripts/build-tags)"
 ls -l Hookscope.tar.xz

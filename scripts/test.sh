@@ -16,7 +16,7 @@ fi
 # serve, list, show, SIGKILL mid-burst, and the window under Xvfb.
 bin_dir=$(mktemp -d)
 trap 'rm -rf "$bin_dir"' EXIT
-go build -race -tags migrated_fynedo,no_animations -o "$bin_dir/hookscope" .
+go build -race -tags "$(cat scripts/build-tags)" -o "$bin_dir/hookscope" .
 # -tags ci: Fyne's software driver for the headless UI tests.
 go vet -race -tags ci,migrated_fynedo ./...
 HOOKSCOPE_BIN="$bin_dir/hookscope" go test -race -tags ci,migrated_fynedo -timeout 15m ./...

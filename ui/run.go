@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -60,8 +61,18 @@ func RunRemote(attach func() (*localapi.RemoteSource, error), stdout, stderr io.
 	return runWindow(src, stdout, stderr, stop)
 }
 
+// windowGCPercent is the window's GOGC unless the user sets one: its Go
+// heap may grow to 1.5 times what is live rather than twice. Through
+// 10,000 requests at 1,000/s (scripts/memprobe.sh) that took the window's
+// resident memory from 225 to 209 MB at its peak, for 94 collections
+// during the flood's 10 s instead of 42.
+const windowGCPercent = 50
+
 // runWindow shows the window on src until it is closed or stop fires.
 func runWindow(src app.Source, stdout, stderr io.Writer, stop <-chan struct{}) int {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(windowGCPercent)
+	}
 	a := fyneapp.NewWithID(AppID)
 	a.Settings().SetTheme(newReadableTheme())
 	a.SetIcon(appIcon())
