@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -83,5 +85,54 @@ func TestDuplicateIndexConcurrent(t *testing.T) {
 	wg.Wait()
 	if firsts.Load() != 1 {
 		t.Fatalf("%d firsts", firsts.Load())
+	}
+}
+
+// The index against a plain model of the same rule (a slice ordered from
+// most to least recently seen): 20,000 random Seen and Peek calls over 300
+// keys with room for 50, so keys are forgotten and come back all the time.
+func TestDuplicateIndexMatchesModel(t *testing.T) {
+	type entry struct {
+		key   string
+		first uint64
+	}
+	var model []entry // front = most recently seen
+	find := func(key string) int {
+		for i, e := range model {
+			if e.key == key {
+				return i
+			}
+		}
+		return -1
+	}
+	const capacity = 50
+	d := NewDuplicateIndex(capacity)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := uint64(1); n <= 20_000; n++ {
+		key := fmt.Sprintf("evt_%d", rng.IntN(300))
+		i := find(key)
+		if rng.IntN(4) == 0 {
+			first, ok := d.Peek(key)
+			if ok != (i >= 0) || (ok && first != model[i].first) {
+				t.Fatalf("call %d: Peek(%s) = %d, %v; the model has index %d", n, key, first, ok, i)
+			}
+			continue
+		}
+		first, dup := d.Seen(key, n)
+		want := entry{key, n}
+		if i >= 0 {
+			want = model[i]
+			model = append(model[:i], model[i+1:]...)
+		}
+		model = append([]entry{want}, model...)
+		if len(model) > capacity {
+			model = model[:capacity]
+		}
+		if dup != (i >= 0) || first != want.first {
+			t.Fatalf("call %d: Seen(%s) = %d, %v; want %d, %v", n, key, first, dup, want.first, i >= 0)
+		}
+		if d.Len() != len(model) {
+			t.Fatalf("call %d: Len %d, model %d", n, d.Len(), len(model))
+		}
 	}
 }
