@@ -364,9 +364,10 @@ func diskReport(path string, acked int64, bodySize int) error {
 	fmt.Printf("disk      %d requests acknowledged; file %.1f MB = %.0f B/req; pages in use %.1f MB = %.0f B/req (%.2f× the %d-byte body)\n",
 		acked, float64(fi.Size())/1e6, perFile, float64(used)/1e6, perUsed, perUsed/float64(bodySize), bodySize)
 	// The capture log beside the database: what it holds is also in the
-	// database (or about to be), and it starts again every few MB.
+	// database (or about to be); it is written over from its start every
+	// 8 MB and keeps its length (zeros written ahead) until exit.
 	if wal, err := os.Stat(path + ".wal"); err == nil {
-		fmt.Printf("log       %s.wal %.1f MB now (started again every 8 MB once applied; emptied at exit)\n", filepath.Base(path), float64(wal.Size())/1e6)
+		fmt.Printf("log       %s.wal %.1f MB now (written over from its start every 8 MB once applied, its length kept; emptied at exit)\n", filepath.Base(path), float64(wal.Size())/1e6)
 	}
 	return nil
 }
