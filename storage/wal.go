@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
@@ -189,18 +190,9 @@ func openWAL(path string, db *bolt.DB, noSync bool) (*os.File, uint64, error) {
 	} else if !fi.Mode().IsRegular() {
 		return fail(fmt.Errorf("cannot open the log %s: it is not a regular file (move it aside)", name))
 	}
-	raw, err := io.ReadAll(f)
+	newest, err := replayLog(f, identity, db)
 	if err != nil {
-		return fail(fmt.Errorf("cannot read the log %s: %w", name, err))
-	}
-	var newest uint64
-	if len(raw) >= walHeaderSize && bytes.Equal(raw[:8], walMagic[:]) && bytes.Equal(raw[8:16], identity[:]) {
-		entries, _ := readFrames(raw[walHeaderSize:])
-		if newest, err = applyEntries(db, entries, true); err != nil {
-			return fail(fmt.Errorf("cannot write the log %s into the database: %w", name, writeError(path, err)))
-		}
-	} else if newest, err = applyEntries(db, nil, true); err != nil {
-		return fail(fmt.Errorf("the database %s: %w", path, err))
+		return fail(fmt.Errorf("cannot write the log %s into the database: %w", name, writeError(path, err)))
 	}
 	// Everything is in the (synced) database now: start the log again.
 	var header [walHeaderSize]byte
@@ -220,34 +212,77 @@ func openWAL(path string, db *bolt.DB, noSync bool) (*os.File, uint64, error) {
 	return f, newest, nil
 }
 
-// readFrames decodes frames until the end or the first that is cut short,
-// fails its checksum or does not carry a higher ID than the one before
-// (what follows a torn frame is never trusted). It returns the entries and
-// how many bytes they take.
-func readFrames(raw []byte) ([]walEntry, int) {
-	var out []walEntry
-	off := 0
-	var last uint64
-	for len(raw)-off >= frameHeader {
-		n := int(binary.BigEndian.Uint32(raw[off:]))
-		sum := binary.BigEndian.Uint32(raw[off+4:])
-		if n < 16 || n > len(raw)-off-frameHeader {
-			break
-		}
-		p := raw[off+frameHeader : off+frameHeader+n]
-		if crc32.Checksum(p, crcTable) != sum {
-			break
-		}
-		id := binary.BigEndian.Uint64(p)
-		sl, dl := int(binary.BigEndian.Uint32(p[8:])), int(binary.BigEndian.Uint32(p[12:]))
-		if id <= last || sl < 0 || dl < 0 || 16+sl+dl > n {
-			break
-		}
-		out = append(out, walEntry{id: id, sum: p[16 : 16+sl], det: p[16+sl : 16+sl+dl], body: p[16+sl+dl:]})
-		last = id
-		off += frameHeader + n
+// replayBatchBytes bounds the frames Open holds at once while replaying
+// the log: a long log (or a damaged one claiming huge frames) is read a
+// frame at a time, never whole, and written in transactions of about
+// this much. A variable so a test can make batches small.
+var replayBatchBytes = 32 << 20
+
+// replayLog writes into db the frames of the log f (when it is this
+// database's) that db lacks, and returns the database's newest ID after.
+// Frames are read until the end or the first that is cut short, claims
+// more bytes than the file holds, fails its checksum or does not carry a
+// higher ID than the one before (what follows a torn frame is never
+// trusted; zeros written ahead end the log too).
+func replayLog(f *os.File, identity [8]byte, db *bolt.DB) (uint64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
 	}
-	return out, off
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, fi.Size()), 256<<10)
+	var header [walHeaderSize]byte
+	if _, err := io.ReadFull(r, header[:]); err != nil || !bytes.Equal(header[:8], walMagic[:]) || !bytes.Equal(header[8:], identity[:]) {
+		return applyEntries(db, nil, true) // empty, or another database's
+	}
+	left := fi.Size() - walHeaderSize
+	var batch []walEntry
+	size := 0
+	var last, newest uint64
+	for {
+		e, n, ok := nextFrame(r, left, last)
+		if ok {
+			batch = append(batch, e)
+			size += n
+			left -= int64(frameHeader + n)
+			last = e.id
+		}
+		if !ok || size >= replayBatchBytes {
+			if newest, err = applyEntries(db, batch, true); err != nil {
+				return 0, err
+			}
+			clear(batch)
+			batch, size = batch[:0], 0
+		}
+		if !ok {
+			return newest, nil
+		}
+	}
+}
+
+// nextFrame reads one frame from r, which holds left bytes, if it is whole,
+// checks out and carries an ID above last. n is its payload's length.
+func nextFrame(r *bufio.Reader, left int64, last uint64) (e walEntry, n int, ok bool) {
+	var h [frameHeader]byte
+	if left < frameHeader {
+		return e, 0, false
+	}
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return e, 0, false
+	}
+	n = int(binary.BigEndian.Uint32(h[:]))
+	if n < 16 || int64(n) > left-frameHeader {
+		return e, 0, false
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil || crc32.Checksum(p, crcTable) != binary.BigEndian.Uint32(h[4:]) {
+		return e, 0, false
+	}
+	id := binary.BigEndian.Uint64(p)
+	sl, dl := int(binary.BigEndian.Uint32(p[8:])), int(binary.BigEndian.Uint32(p[12:]))
+	if id <= last || sl < 0 || dl < 0 || 16+sl+dl > n {
+		return e, 0, false
+	}
+	return walEntry{id: id, sum: p[16 : 16+sl], det: p[16+sl : 16+sl+dl], body: p[16+sl+dl:]}, n, true
 }
 
 // appendFrame appends rec's frame under id to buf and returns its entry,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -470,5 +471,93 @@ func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 	}
 	if id, err := st.Append(context.Background(), sampleRecord("/next", nil)); err != nil || id != 8 {
 		t.Fatalf("next append %d, %v; want 8", id, err)
+	}
+}
+
+// TestLogReplayedInBatches: a log longer than one replay batch is read a
+// frame at a time and written in several transactions, all of it, in
+// order; a frame after them claiming 4 GB (a damaged or hostile log) ends
+// the log without Open trying to read or hold that much.
+func TestLogReplayedInBatches(t *testing.T) {
+	defer func(was int) { replayBatchBytes = was }(replayBatchBytes)
+	replayBatchBytes = 2 << 10 // a few frames per transaction
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var recs []*Record
+	for i := range 200 {
+		recs = append(recs, sampleRecord(fmt.Sprintf("/batch/%d", i), bodyN(i)))
+	}
+	writeLogFrames(t, path, 1, recs)
+	f, err := os.OpenFile(path+walSuffix, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Length 0xFFFFFFF0 and a checksum, then a few bytes: far less than
+	// it claims.
+	if _, err := f.Write([]byte{0xff, 0xff, 0xff, 0xf0, 1, 2, 3, 4, 'x', 'y', 'z'}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if c, err := st.Count(); err != nil || c != 200 {
+		t.Fatalf("count %d, %v; want 200", c, err)
+	}
+	for i := range 200 {
+		rec, err := st.Get(uint64(i + 1))
+		if err != nil || rec.Path != fmt.Sprintf("/batch/%d", i) || !bytes.Equal(rec.Body, bodyN(i)) {
+			t.Fatalf("request %d after replay: %v", i+1, err)
+		}
+	}
+	if id, err := st.Append(context.Background(), sampleRecord("/next", nil)); err != nil || id != 201 {
+		t.Fatalf("next append %d, %v; want 201", id, err)
+	}
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHugeLogIsNotReadWhole: a log of 8 GB (sparse: a few frames, then
+// zeros) opens, replays its frames and stops at the zeros, allocating a
+// few MB rather than reading the file into memory.
+func TestHugeLogIsNotReadWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeLogFrames(t, path, 1, []*Record{sampleRecord("/a", bodyN(1)), sampleRecord("/b", bodyN(2))})
+	if err := os.Truncate(path+walSuffix, 8<<30); err != nil {
+		t.Skipf("cannot make a sparse 8 GB file here: %v", err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	st, err = Open(path, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("opening allocated %d MB for an 8 GB log", grew>>20)
+	}
+	if c, err := st.Count(); err != nil || c != 2 {
+		t.Fatalf("count %d, %v; want 2", c, err)
+	}
+	if fi, err := os.Stat(path + walSuffix); err != nil || fi.Size() != walHeaderSize {
+		t.Fatalf("log after replay: %v, %v; want it started again", fi.Size(), err)
 	}
 }
