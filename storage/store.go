@@ -61,10 +61,11 @@ type Store struct {
 	// The capture log (wal.go). The writer owns wal, walSize and nextID
 	// (the last ID handed out); it passes each logged group to the applier
 	// through applyq.
-	wal     *os.File
+	wal     *walFile
 	walSize int64
-	// walRoom is the log file's length: room already written and synced
-	// past walSize (reserveLog).
+	// walRoom is how far the log file is written and synced: zeros (or
+	// frames of an earlier generation) past walSize; walSize itself when
+	// no room could be reserved.
 	walRoom   int64
 	walNoRoom bool // reserving room failed; not tried again until reset
 	nextID    uint64

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,14 +32,25 @@ func writeLogFrames(t *testing.T, path string, first uint64, recs []*Record) int
 	if err != nil {
 		t.Fatal(err)
 	}
+	seed := logSeed(t, f)
 	var buf []byte
 	for i, rec := range recs {
-		buf, _ = appendFrame(buf, first+uint64(i), rec)
+		buf, _ = appendFrame(buf, first+uint64(i), rec, seed)
 	}
 	if _, err := f.WriteAt(buf, fi.Size()); err != nil {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// logSeed is the checksum seed of the log's current generation.
+func logSeed(t *testing.T, f *os.File) uint32 {
+	t.Helper()
+	var h [walHeaderSize]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		t.Fatal(err)
+	}
+	return crc32.Checksum(h[16:], crcTable)
 }
 
 func bodyN(i int) []byte {
@@ -187,7 +199,7 @@ func TestLogNeverResurrects(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf []byte
-	buf, _ = appendFrame(buf, 1, sampleRecord("/old", nil))
+	buf, _ = appendFrame(buf, 1, sampleRecord("/old", nil), crc32.Checksum(log[16:walHeaderSize], crcTable))
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
@@ -374,6 +386,11 @@ func TestLogKeepsItsRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { st.Close() }()
+	head, err := os.ReadFile(path + walSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstGen := head[16:walHeaderSize]
 	const n = 60
 	for i := 1; i <= n; i++ {
 		id, err := st.Append(context.Background(), sampleRecord("/room", bodyN(i)))
@@ -390,6 +407,11 @@ func TestLogKeepsItsRoom(t *testing.T) {
 	}
 	if st.walSize >= walResetAt+2<<10 {
 		t.Fatalf("the log was never started again: it holds %d bytes", st.walSize)
+	}
+	// Each start drew a new generation: the header no longer names the
+	// first one.
+	if head, err := os.ReadFile(path + walSuffix); err != nil || bytes.Equal(head[16:walHeaderSize], firstGen) {
+		t.Fatalf("the log started again under the same generation (%v)", err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -413,9 +435,12 @@ func TestLogKeepsItsRoom(t *testing.T) {
 }
 
 // TestOlderFramesPastTheLogAreNotReplayed: a log started again holds its
-// new frames, then frames from before (already in the database, some since
-// deleted), then zeros. Open writes the new ones, never an older one (a
-// deleted request stays deleted) and stops at the zeros.
+// new frames, then bytes from before it started again: frames of the
+// earlier generation (already in the database, one since deleted) and
+// frames carrying the very next IDs, as a sender's body could hold them
+// shaped, then zeros. Open writes the new frames only: the earlier
+// generation's fail the new one's checksum, a deleted request stays
+// deleted and nothing a body carried becomes a request.
 func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookscope.db")
 	st, err := Open(path, Options{})
@@ -433,17 +458,20 @@ func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// As a kill leaves it: frames 6 and 7 (acknowledged, not applied)
-	// written over the start of the old log, whose frames 3 to 5 follow.
-	var newer, older []byte
-	newer, _ = appendFrame(newer, 6, sampleRecord("/new", bodyN(6)))
-	newer, _ = appendFrame(newer, 7, sampleRecord("/new", bodyN(7)))
-	for id := uint64(3); id <= 5; id++ {
-		older, _ = appendFrame(older, id, sampleRecord("/stale", bodyN(int(id))))
-	}
 	log, err := os.ReadFile(path + walSuffix)
 	if err != nil {
 		t.Fatal(err)
+	}
+	seed := crc32.Checksum(log[16:walHeaderSize], crcTable)
+	earlier := seed + 1 // any other generation's
+	var newer, older []byte
+	newer, _ = appendFrame(newer, 6, sampleRecord("/new", bodyN(6)), seed)
+	newer, _ = appendFrame(newer, 7, sampleRecord("/new", bodyN(7)), seed)
+	for id := uint64(3); id <= 5; id++ {
+		older, _ = appendFrame(older, id, sampleRecord("/stale", bodyN(int(id))), earlier)
+	}
+	for id := uint64(8); id <= 9; id++ {
+		older, _ = appendFrame(older, id, sampleRecord("/injected", nil), earlier)
 	}
 	log = append(append(append(log[:walHeaderSize], newer...), older...), make([]byte, 64<<10)...)
 	if err := os.WriteFile(path+walSuffix, log, 0o600); err != nil {
@@ -464,6 +492,11 @@ func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 		}
 		if want := map[bool]string{true: "/old", false: "/new"}[id <= 5]; rec.Path != want {
 			t.Fatalf("request %d has path %s; want %s (an older frame was written over it)", id, rec.Path, want)
+		}
+	}
+	for id := uint64(8); id <= 9; id++ {
+		if rec, err := st.Get(id); err == nil {
+			t.Fatalf("a frame of an earlier generation became request %d (%s)", id, rec.Path)
 		}
 	}
 	if c, err := st.Count(); err != nil || c != 6 {
@@ -559,5 +592,98 @@ func TestHugeLogIsNotReadWhole(t *testing.T) {
 	}
 	if fi, err := os.Stat(path + walSuffix); err != nil || fi.Size() != walHeaderSize {
 		t.Fatalf("log after replay: %v, %v; want it started again", fi.Size(), err)
+	}
+}
+
+// TestLogOfTheFirstFormatIsReplayed: a log written before generations (a
+// 16-byte header, checksums of the payload alone), as an older Hookscope
+// killed before applying it leaves it, is still written into the
+// database at Open, and the log then starts again in the new format.
+func TestLogOfTheFirstFormatIsReplayed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Append(context.Background(), sampleRecord("/before", bodyN(1)))
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(path + walSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := append(append([]byte(nil), walMagicV1[:]...), log[8:16]...) // same identity
+	for id := uint64(2); id <= 4; id++ {
+		old, _ = appendFrame(old, id, sampleRecord("/v1", bodyN(int(id))), 0)
+	}
+	if err := os.WriteFile(path+walSuffix, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for id := uint64(2); id <= 4; id++ {
+		rec, err := st.Get(id)
+		if err != nil || rec.Path != "/v1" || !bytes.Equal(rec.Body, bodyN(int(id))) {
+			t.Fatalf("request %d from the first format's log: %v", id, err)
+		}
+	}
+	head, err := os.ReadFile(path + walSuffix)
+	if err != nil || len(head) != walHeaderSize || !bytes.Equal(head[:8], walMagic[:]) {
+		t.Fatalf("log after replay: %d bytes, %v; want a fresh header of the new format", len(head), err)
+	}
+}
+
+// TestLargeFrameAndDamagedLength: a frame above maxHeldFrame (a 3 MB
+// body) is checked while streamed and then replayed; a damaged length
+// after it, claiming 200 MB of a 300 MB file, is found wrong without Open
+// holding those bytes.
+func TestLargeFrameAndDamagedLength(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 3<<20/16)
+	end := writeLogFrames(t, path, 1, []*Record{sampleRecord("/big", big)})
+	f, err := os.OpenFile(path+walSuffix, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	if fi.Size() <= end {
+		t.Fatalf("the frame was not written: log %d bytes", fi.Size())
+	}
+	// 200 MB claimed, a wrong checksum, then nothing but a sparse tail.
+	if _, err := f.WriteAt([]byte{0x0c, 0x80, 0x00, 0x00, 9, 9, 9, 9}, fi.Size()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(300 << 20); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	st, err = Open(path, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 40<<20 {
+		t.Fatalf("opening allocated %d MB: the damaged length was held", grew>>20)
+	}
+	rec, err := st.Get(1)
+	if err != nil || !bytes.Equal(rec.Body, big) {
+		t.Fatalf("the 3 MB frame was not replayed: %v", err)
+	}
+	if c, _ := st.Count(); c != 1 {
+		t.Fatalf("count %d; want 1", c)
 	}
 }
