@@ -53,6 +53,26 @@ func logSeed(t *testing.T, f *os.File) uint32 {
 	return crc32.Checksum(h[16:], crcTable)
 }
 
+// newClosedStore makes an empty store and closes it, so a test can write
+// its log as a killed process would leave it; it returns the path.
+func newClosedStore(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hookscope.db")
+	if err := mustOpen(t, path).Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func mustOpen(t *testing.T, path string) *Store {
+	t.Helper()
+	st, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func bodyN(i int) []byte {
 	return []byte(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", i%50)))
 }
@@ -63,10 +83,7 @@ func bodyN(i int) []byte {
 // back to its header.
 func TestLogReplayedAtOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	for i := range 3 {
 		if _, err := st.Append(context.Background(), sampleRecord("/before", bodyN(i))); err != nil {
 			t.Fatal(err)
@@ -81,10 +98,7 @@ func TestLogReplayedAtOpen(t *testing.T) {
 	}
 	writeLogFrames(t, path, 4, recs)
 
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	defer st.Close()
 	if fi, err := os.Stat(path + walSuffix); err != nil || fi.Size() != walHeaderSize || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("log after replay: %v, %v (want %d bytes, mode 0600)", fi.Size(), err, walHeaderSize)
@@ -171,10 +185,7 @@ func TestTornFrameIsDropped(t *testing.T) {
 // another database (left beside a file that was replaced) is ignored.
 func TestLogNeverResurrects(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	for i := range 3 {
 		st.Append(context.Background(), sampleRecord("/x", bodyN(i)))
 	}
@@ -184,10 +195,7 @@ func TestLogNeverResurrects(t *testing.T) {
 	st.Close()
 	// A stale frame for ID 2, as a log not yet started again holds.
 	writeLogFrames(t, path, 2, []*Record{sampleRecord("/stale", nil)})
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	if _, err := st.Get(2); err == nil {
 		t.Fatal("a deleted request came back from the log")
 	}
@@ -211,10 +219,7 @@ func TestLogNeverResurrects(t *testing.T) {
 	if err := os.WriteFile(path+walSuffix, append(log[:walHeaderSize], buf...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	defer st.Close()
 	if n, _ := st.Count(); n != 0 {
 		t.Fatalf("another database's log was replayed: %d requests", n)
@@ -279,10 +284,7 @@ func TestKilledBeforeApplyLosesNothingAcknowledged(t *testing.T) {
 	if len(acked) < 40 {
 		t.Fatalf("the child acknowledged only %d requests", len(acked))
 	}
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	defer st.Close()
 	for _, id := range acked {
 		rec, err := st.Get(id)
@@ -381,10 +383,7 @@ func TestLogKeepsItsRoom(t *testing.T) {
 	defer func(was int64) { walResetAt = was }(walResetAt)
 	walResetAt = 4 << 10 // start the log again every few requests
 	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	defer func() { st.Close() }()
 	head, err := os.ReadFile(path + walSuffix)
 	if err != nil {
@@ -416,10 +415,7 @@ func TestLogKeepsItsRoom(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	if c, err := st.Count(); err != nil || c != n {
 		t.Fatalf("count after reopening %d, %v; want %d", c, err, n)
 	}
@@ -443,10 +439,7 @@ func TestLogKeepsItsRoom(t *testing.T) {
 // deleted and nothing a body carried becomes a request.
 func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	for i := 1; i <= 5; i++ {
 		if _, err := st.Append(context.Background(), sampleRecord("/old", bodyN(i))); err != nil {
 			t.Fatal(err)
@@ -477,10 +470,7 @@ func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 	if err := os.WriteFile(path+walSuffix, log, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	defer st.Close()
 	if _, err := st.Get(3); err == nil {
 		t.Fatal("a deleted request came back from an older frame")
@@ -514,14 +504,7 @@ func TestOlderFramesPastTheLogAreNotReplayed(t *testing.T) {
 func TestLogReplayedInBatches(t *testing.T) {
 	defer func(was int) { replayBatchBytes = was }(replayBatchBytes)
 	replayBatchBytes = 2 << 10 // a few frames per transaction
-	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := newClosedStore(t)
 	var recs []*Record
 	for i := range 200 {
 		recs = append(recs, sampleRecord(fmt.Sprintf("/batch/%d", i), bodyN(i)))
@@ -538,10 +521,7 @@ func TestLogReplayedInBatches(t *testing.T) {
 	}
 	f.Close()
 
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	defer st.Close()
 	if c, err := st.Count(); err != nil || c != 200 {
 		t.Fatalf("count %d, %v; want 200", c, err)
@@ -564,21 +544,14 @@ func TestLogReplayedInBatches(t *testing.T) {
 // zeros) opens, replays its frames and stops at the zeros, allocating a
 // few MB rather than reading the file into memory.
 func TestHugeLogIsNotReadWhole(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := newClosedStore(t)
 	writeLogFrames(t, path, 1, []*Record{sampleRecord("/a", bodyN(1)), sampleRecord("/b", bodyN(2))})
 	if err := os.Truncate(path+walSuffix, 8<<30); err != nil {
 		t.Skipf("cannot make a sparse 8 GB file here: %v", err)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	st, err = Open(path, Options{})
+	st, err := Open(path, Options{})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -601,10 +574,7 @@ func TestHugeLogIsNotReadWhole(t *testing.T) {
 // database at Open, and the log then starts again in the new format.
 func TestLogOfTheFirstFormatIsReplayed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustOpen(t, path)
 	st.Append(context.Background(), sampleRecord("/before", bodyN(1)))
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -620,10 +590,7 @@ func TestLogOfTheFirstFormatIsReplayed(t *testing.T) {
 	if err := os.WriteFile(path+walSuffix, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = mustOpen(t, path)
 	defer st.Close()
 	for id := uint64(2); id <= 4; id++ {
 		rec, err := st.Get(id)
@@ -642,14 +609,7 @@ func TestLogOfTheFirstFormatIsReplayed(t *testing.T) {
 // after it, claiming 200 MB of a 300 MB file, is found wrong without Open
 // holding those bytes.
 func TestLargeFrameAndDamagedLength(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookscope.db")
-	st, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := newClosedStore(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 3<<20/16)
 	end := writeLogFrames(t, path, 1, []*Record{sampleRecord("/big", big)})
 	f, err := os.OpenFile(path+walSuffix, os.O_RDWR, 0)
@@ -670,7 +630,7 @@ func TestLargeFrameAndDamagedLength(t *testing.T) {
 	f.Close()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	st, err = Open(path, Options{})
+	st, err := Open(path, Options{})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
