@@ -474,6 +474,9 @@ func (c *Core) verifyOnArrival(rec *storage.Record) {
 // Append stores a request that did not come through the listener (import,
 // the local API) and tells subscribers.
 func (c *Core) Append(ctx context.Context, rec *storage.Record) (uint64, error) {
+	// An imported request's "duplicate of" names an ID of the store it
+	// came from, which means nothing here.
+	rec.DuplicateOf = 0
 	id, err := c.store.Append(ctx, rec)
 	if err == nil {
 		c.hub.Publish(Added)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -126,6 +127,18 @@ func TestDuplicateDeliveriesAreMarked(t *testing.T) {
 	send(`{"id":"evt_2","type":"invoice.paid"}`, nil)
 	if s, _ := c2.Summary(6); s.DuplicateOf != 2 {
 		t.Fatalf("redelivery after restart: duplicate_of %d, want 2", s.DuplicateOf)
+	}
+	// Imported, a record's duplicate_of named an ID of its own store.
+	rec, err := c2.Get(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c2.Append(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c2.Summary(id); s.DuplicateOf != 0 {
+		t.Fatalf("an imported record kept duplicate_of %d", s.DuplicateOf)
 	}
 }
 

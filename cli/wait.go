@@ -305,10 +305,18 @@ func runTail(env Env, args []string) (int, error) {
 
 // tailLine is one request as tail prints it: its ID (for show, replay,
 // verify), the time, method, path, the status answered, the size sent and
-// the signature verdict when there is one.
+// the signature verdict and the earlier delivery of the same event when
+// there is one.
 func tailLine(s storage.Summary) string {
-	return fmt.Sprintf("#%d  %s  %-7s %s  → %d  %s%s", s.ID, s.ReceivedAt.Local().Format("15:04:05.000"), s.Method, s.Path,
-		s.Status, textutil.HumanSize(s.OriginalSize), sigNote(s.Signature))
+	return fmt.Sprintf("#%d  %s  %-7s %s  → %d  %s%s%s", s.ID, s.ReceivedAt.Local().Format("15:04:05.000"), s.Method, s.Path,
+		s.Status, textutil.HumanSize(s.OriginalSize), sigNote(s.Signature), dupNote(s.DuplicateOf))
+}
+
+func dupNote(first uint64) string {
+	if first == 0 {
+		return ""
+	}
+	return "  duplicate of #" + strconv.FormatUint(first, 10)
 }
 
 func sigNote(s storage.SigState) string {

@@ -34,6 +34,7 @@ type RequestJSON struct {
 	ContentType  string      `json:"content_type"`
 	Status       int         `json:"status,omitempty"`
 	Signature    string      `json:"signature,omitempty"`
+	DuplicateOf  uint64      `json:"duplicate_of,omitempty"`
 	// The exact bytes where path, query or a header is not UTF-8 (which
 	// the fields above, being JSON strings, show with U+FFFD): present only
 	// then, and preferred when reading back. Header names and values are
@@ -55,6 +56,7 @@ type SummaryJSON struct {
 	Truncated    bool   `json:"truncated"`
 	Status       int    `json:"status,omitempty"`
 	Signature    string `json:"signature,omitempty"`
+	DuplicateOf  uint64 `json:"duplicate_of,omitempty"`
 	PathBase64   string `json:"path_base64,omitempty"` // the exact path when it is not UTF-8
 }
 
@@ -69,7 +71,7 @@ func NewRequestJSON(rec *storage.Record) RequestJSON {
 		Query: rec.RawQuery, Proto: rec.Proto, Host: rec.Host, RemoteAddr: rec.RemoteAddr,
 		Headers: h, BodyBase64: base64.StdEncoding.EncodeToString(rec.Body), BodySize: rec.BodySize,
 		OriginalSize: rec.OriginalSize, Truncated: rec.Truncated, ContentType: rec.ContentType, Status: rec.Status,
-		Signature: rec.Signature.String(), PathBase64: exactIfNotUTF8(rec.Path), QueryBase64: exactIfNotUTF8(rec.RawQuery),
+		Signature: rec.Signature.String(), DuplicateOf: rec.DuplicateOf, PathBase64: exactIfNotUTF8(rec.Path), QueryBase64: exactIfNotUTF8(rec.RawQuery),
 		HeadersBase64: headersIfNotUTF8(h),
 	}
 }
@@ -121,7 +123,7 @@ func NewSummaryJSON(s storage.Summary) SummaryJSON {
 	return SummaryJSON{
 		ID: s.ID, ReceivedAt: textutil.FormatTime(s.ReceivedAt), Method: s.Method, Path: s.Path,
 		BodySize: s.BodySize, ContentType: s.ContentType, OriginalSize: s.OriginalSize, Truncated: s.Truncated,
-		Status: s.Status, Signature: s.Signature.String(), PathBase64: exactIfNotUTF8(s.Path),
+		Status: s.Status, Signature: s.Signature.String(), DuplicateOf: s.DuplicateOf, PathBase64: exactIfNotUTF8(s.Path),
 	}
 }
 
@@ -148,7 +150,7 @@ func (j SummaryJSON) Summary() (storage.Summary, error) {
 	return storage.Summary{
 		ID: j.ID, ReceivedAt: at.UTC(), Method: j.Method, Path: path, BodySize: j.BodySize,
 		OriginalSize: j.OriginalSize, Truncated: j.Truncated, ContentType: j.ContentType,
-		Status: j.Status, Signature: ParseSigState(j.Signature),
+		Status: j.Status, Signature: ParseSigState(j.Signature), DuplicateOf: j.DuplicateOf,
 	}, nil
 }
 
@@ -180,7 +182,7 @@ func (j RequestJSON) Record() (*storage.Record, error) {
 		Summary: storage.Summary{
 			ID: j.ID, ReceivedAt: at.UTC(), Method: j.Method, Path: path, BodySize: j.BodySize,
 			OriginalSize: j.OriginalSize, Truncated: j.Truncated, ContentType: j.ContentType,
-			Status: j.Status, Signature: ParseSigState(j.Signature),
+			Status: j.Status, Signature: ParseSigState(j.Signature), DuplicateOf: j.DuplicateOf,
 		},
 		RawQuery: query, Proto: j.Proto, Host: j.Host, RemoteAddr: j.RemoteAddr, Header: header, Body: body,
 	}, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +42,35 @@ func TestRequestJSONCarriesEveryByte(t *testing.T) {
 	plain := &storage.Record{Summary: storage.Summary{Path: "/ok"}, Header: http.Header{"A": {"b"}}}
 	if j := NewRequestJSON(plain); j.PathBase64 != "" || j.QueryBase64 != "" || j.HeadersBase64 != nil {
 		t.Fatalf("base64 fields on a UTF-8 request: %+v", j)
+	}
+}
+
+// TestDuplicateOfTravels: the window's "duplicate of #N" is in the JSON
+// every other surface reads (show --json, list --json, the API, the
+// attached window) and comes back from it; absent when there is none.
+func TestDuplicateOfTravels(t *testing.T) {
+	rec := &storage.Record{Summary: storage.Summary{ID: 9, ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Method: "POST", Path: "/p", DuplicateOf: 4}}
+	raw, err := json.Marshal(NewRequestJSON(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back RequestJSON
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := back.Record(); err != nil || got.DuplicateOf != 4 {
+		t.Fatalf("record back: duplicate_of %v, %v (json %s)", got, err, raw)
+	}
+	sraw, _ := json.Marshal(NewSummaryJSON(rec.Summary))
+	var sback SummaryJSON
+	if err := json.Unmarshal(sraw, &sback); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := sback.Summary(); err != nil || s.DuplicateOf != 4 {
+		t.Fatalf("summary back: %+v, %v (json %s)", s, err, sraw)
+	}
+	rec.DuplicateOf = 0
+	if raw, _ := json.Marshal(NewSummaryJSON(rec.Summary)); strings.Contains(string(raw), "duplicate_of") {
+		t.Fatalf("duplicate_of written when there is none: %s", raw)
 	}
 }
