@@ -173,17 +173,26 @@ func (s *Store) pendingRecord(id uint64) (*Record, bool) {
 // it again. It returns the file and the database's newest request ID.
 func openWAL(path string, db *bolt.DB, noSync bool) (*walFile, uint64, error) {
 	var identity [8]byte
-	err := db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keyWALIdentity); len(v) == 8 {
-			copy(identity[:], v)
-			return nil
-		}
-		if _, err := rand.Read(identity[:]); err != nil {
-			return err
-		}
-		return meta.Put(keyWALIdentity, identity[:])
+	// Read first: a one-shot command on the file must not commit (two
+	// fdatasyncs) just to learn what is already there.
+	db.View(func(tx *bolt.Tx) error {
+		copy(identity[:], tx.Bucket(bucketMeta).Get(keyWALIdentity))
+		return nil
 	})
+	var err error
+	if identity == ([8]byte{}) {
+		err = db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			if v := meta.Get(keyWALIdentity); len(v) == 8 {
+				copy(identity[:], v)
+				return nil
+			}
+			if _, err := rand.Read(identity[:]); err != nil {
+				return err
+			}
+			return meta.Put(keyWALIdentity, identity[:])
+		})
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("the database %s: %w", path, err)
 	}
@@ -207,6 +216,12 @@ func openWAL(path string, db *bolt.DB, noSync bool) (*walFile, uint64, error) {
 	if err != nil {
 		return fail(fmt.Errorf("cannot replay the log %s into the database (nothing was removed from it): %w", name, writeError(path, err)))
 	}
+	// A log that is only its header (as a clean exit leaves it) goes on
+	// as it is: nothing lies past the header to be told apart from new
+	// frames, and a one-shot command writes nothing.
+	if h, ok := bareHeader(f, identity); ok {
+		return &walFile{f: f, identity: identity, seed: crc32.Checksum(h[16:], crcTable)}, newest, nil
+	}
 	// Everything is in the (synced) database now: start the log again.
 	if err := f.Truncate(0); err != nil {
 		return fail(fmt.Errorf("cannot reset the log %s: %w", name, writeError(name, err)))
@@ -224,6 +239,19 @@ func openWAL(path string, db *bolt.DB, noSync bool) (*walFile, uint64, error) {
 		}
 	}
 	return &walFile{f: f, identity: identity, seed: seed}, newest, nil
+}
+
+// bareHeader is the log's header when the file holds that and nothing
+// else, in the current format and for this database.
+func bareHeader(f *os.File, identity [8]byte) (h [walHeaderSize]byte, ok bool) {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() != walHeaderSize {
+		return h, false
+	}
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return h, false
+	}
+	return h, bytes.Equal(h[:8], walMagic[:]) && bytes.Equal(h[8:16], identity[:])
 }
 
 // walFile is the open log: its file and what each frame's checksum starts
@@ -408,8 +436,23 @@ func appendFrame(buf []byte, id uint64, rec *Record, seed uint32) ([]byte, walEn
 // applyEntries writes entries newer than the database's newest request
 // into the request buckets in one transaction, and returns the newest ID.
 // Older ones are already there (or were deleted since): never written
-// twice. Always commits when replay is set, so the returned ID is read.
+// twice. With replay set the newest ID is returned even when nothing is
+// written, read without a commit (Open on a file with nothing to replay
+// writes nothing).
 func applyEntries(db *bolt.DB, entries []walEntry, replay bool) (uint64, error) {
+	if replay {
+		var seq uint64
+		if err := db.View(func(tx *bolt.Tx) error {
+			seq = tx.Bucket(bucketSummaries).Sequence()
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+		// Entries come in ID order: the last is the newest.
+		if len(entries) == 0 || entries[len(entries)-1].id <= seq {
+			return seq, nil
+		}
+	}
 	var newest uint64
 	err := db.Update(func(tx *bolt.Tx) error {
 		sums, details, bodies := tx.Bucket(bucketSummaries), tx.Bucket(bucketDetails), tx.Bucket(bucketBodies)
